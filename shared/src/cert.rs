@@ -1,0 +1,202 @@
+//! Card certificates: parse with `x509-cert`, check the issuer's signature over the
+//! original TBS bytes (never a re-encoding), the validity period, and RSA signatures.
+
+use der::{Decode, Encode, Reader, SliceReader};
+use rsa::pkcs1v15::Pkcs1v15Sign;
+use rsa::pkcs8::DecodePublicKey;
+use rsa::PublicKey;
+use sha2::{Digest, Sha256};
+use x509_cert::Certificate;
+
+use crate::limits::MAX_CARD_CERT_BYTES;
+
+/// sha256WithRSAEncryption.
+const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CertError {
+    #[error("certificate is over the size limit")]
+    TooLarge,
+    #[error("certificate is not valid DER X.509")]
+    Malformed,
+    #[error("certificate public key is not RSA-2048")]
+    UnsupportedKey,
+    #[error("certificate signature algorithm is not sha256WithRSAEncryption")]
+    UnsupportedAlgorithm,
+    #[error("no configured trust anchor issued this certificate")]
+    Untrusted,
+    #[error("certificate is outside its validity period")]
+    OutOfDate,
+    #[error("signature does not verify")]
+    BadSignature,
+}
+
+/// A parsed certificate, with the raw slices that signatures cover.
+pub struct ParsedCert {
+    pub serial_hex: String,
+    pub issuer_der: Vec<u8>,
+    pub subject_der: Vec<u8>,
+    pub not_before_ms: u64,
+    pub not_after_ms: u64,
+    pub public_key: PublicKey,
+    tbs_der: Vec<u8>,
+    signature_algorithm: String,
+    signature: Vec<u8>,
+}
+
+impl ParsedCert {
+    pub fn parse(der_bytes: &[u8]) -> Result<Self, CertError> {
+        if der_bytes.len() > MAX_CARD_CERT_BYTES {
+            return Err(CertError::TooLarge);
+        }
+        let cert = Certificate::from_der(der_bytes).map_err(|_| CertError::Malformed)?;
+        let tbs_der = raw_tbs(der_bytes)?;
+        let tbs = cert.tbs_certificate();
+        let serial_hex = hex::encode(tbs.serial_number().as_bytes());
+        let issuer_der = tbs.issuer().to_der().map_err(|_| CertError::Malformed)?;
+        let subject_der = tbs.subject().to_der().map_err(|_| CertError::Malformed)?;
+        let validity = tbs.validity();
+        let not_before_ms = validity.not_before.to_unix_duration().as_millis() as u64;
+        let not_after_ms = validity.not_after.to_unix_duration().as_millis() as u64;
+        let spki_der = tbs
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|_| CertError::Malformed)?;
+        let public_key =
+            PublicKey::from_public_key_der(&spki_der).map_err(|_| CertError::UnsupportedKey)?;
+        if rsa::traits::PublicKeyParts::size(&public_key) != 256 {
+            return Err(CertError::UnsupportedKey);
+        }
+        let signature_algorithm = cert.signature_algorithm().oid.to_string();
+        let signature = cert
+            .signature()
+            .as_bytes()
+            .ok_or(CertError::Malformed)?
+            .to_vec();
+        Ok(ParsedCert {
+            serial_hex,
+            issuer_der,
+            subject_der,
+            not_before_ms,
+            not_after_ms,
+            public_key,
+            tbs_der,
+            signature_algorithm,
+            signature,
+        })
+    }
+
+    pub fn issuer_sha256(&self) -> [u8; 32] {
+        Sha256::digest(&self.issuer_der).into()
+    }
+
+    pub fn is_valid_at(&self, now_ms: u64) -> bool {
+        self.not_before_ms <= now_ms && now_ms <= self.not_after_ms
+    }
+
+    /// Checks that `issuer` signed this certificate (over the original TBS bytes).
+    pub fn verify_issued_by(&self, issuer: &ParsedCert) -> Result<(), CertError> {
+        if self.issuer_der != issuer.subject_der {
+            return Err(CertError::Untrusted);
+        }
+        if self.signature_algorithm != SHA256_WITH_RSA {
+            return Err(CertError::UnsupportedAlgorithm);
+        }
+        verify_rsa_sha256(&issuer.public_key, &self.tbs_der, &self.signature)
+    }
+
+    /// Finds the anchor that issued this certificate and checks its signature and both validity periods.
+    pub fn verify_chain(&self, anchors: &[ParsedCert], now_ms: u64) -> Result<(), CertError> {
+        let anchor = anchors
+            .iter()
+            .find(|a| a.subject_der == self.issuer_der)
+            .ok_or(CertError::Untrusted)?;
+        self.verify_issued_by(anchor)?;
+        if !self.is_valid_at(now_ms) || !anchor.is_valid_at(now_ms) {
+            return Err(CertError::OutOfDate);
+        }
+        Ok(())
+    }
+}
+
+/// RSA PKCS#1 v1.5 with a SHA-256 DigestInfo over `message`.
+pub fn verify_rsa_sha256(key: &PublicKey, message: &[u8], sig: &[u8]) -> Result<(), CertError> {
+    let hashed = Sha256::digest(message);
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, sig)
+        .map_err(|_| CertError::BadSignature)
+}
+
+/// The TBSCertificate exactly as it appears in the input.
+fn raw_tbs(der_bytes: &[u8]) -> Result<Vec<u8>, CertError> {
+    let mut reader = SliceReader::new(der_bytes).map_err(|_| CertError::Malformed)?;
+    let header = der::Header::decode(&mut reader).map_err(|_| CertError::Malformed)?;
+    if header.tag() != der::Tag::Sequence {
+        return Err(CertError::Malformed);
+    }
+    let tbs = reader.tlv_bytes().map_err(|_| CertError::Malformed)?;
+    Ok(tbs.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CA: &[u8] = include_bytes!("../../fixtures/test-only/test-jpki-ca.cert.der");
+    const CARD: &[u8] = include_bytes!("../../fixtures/test-only/card-1.cert.der");
+    const ROGUE_CARD: &[u8] = include_bytes!("../../fixtures/test-only/card-rogue.cert.der");
+    const JLIS_2023: &str = include_str!("../../../shared/trust/jpki/auth_ca_2023.pem");
+
+    fn now_ms() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+    }
+
+    #[test]
+    fn test_card_chains_to_test_ca() {
+        let ca = ParsedCert::parse(CA).unwrap();
+        let card = ParsedCert::parse(CARD).unwrap();
+        assert_eq!(card.serial_hex, "4b4f465500000001");
+        card.verify_chain(std::slice::from_ref(&ca), now_ms()).unwrap();
+        assert_eq!(card.verify_chain(&[ca], 0), Err(CertError::OutOfDate));
+    }
+
+    #[test]
+    fn rogue_card_is_untrusted_even_with_same_serial() {
+        let ca = ParsedCert::parse(CA).unwrap();
+        let rogue = ParsedCert::parse(ROGUE_CARD).unwrap();
+        assert_eq!(rogue.serial_hex, "4b4f465500000001");
+        assert_eq!(rogue.verify_chain(&[ca], now_ms()), Err(CertError::Untrusted));
+    }
+
+    #[test]
+    fn one_flipped_tbs_bit_breaks_the_chain() {
+        let ca = ParsedCert::parse(CA).unwrap();
+        let mut bytes = CARD.to_vec();
+        // Inside the subject CN, well within the TBS.
+        let pos = bytes.windows(6).position(|w| w == b"card-1").unwrap();
+        bytes[pos + 5] ^= 0x01;
+        let card = ParsedCert::parse(&bytes).unwrap();
+        assert_eq!(card.verify_chain(&[ca], now_ms()), Err(CertError::BadSignature));
+    }
+
+    #[test]
+    fn real_jlis_anchor_parses() {
+        let b64: String = JLIS_2023.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap();
+        let ca = ParsedCert::parse(&der).unwrap();
+        ca.verify_issued_by(&ParsedCert::parse(&der).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for len in 0..64 {
+            let junk: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            assert!(ParsedCert::parse(&junk).is_err());
+        }
+        for cut in (0..CARD.len()).step_by(7) {
+            assert!(ParsedCert::parse(&CARD[..cut]).is_err());
+        }
+    }
+}

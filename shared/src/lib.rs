@@ -1,0 +1,16 @@
+//! What every part of kofu agrees on: wire types, the exact bytes that are signed,
+//! municipality codes and the error codes a kiosk can explain to a resident.
+//! `docs/PROTOCOL.md` is the prose form of this crate; `tests/vectors.rs` keeps them equal.
+
+pub mod b64;
+#[cfg(feature = "x509")]
+pub mod cert;
+pub mod errors;
+pub mod limits;
+pub mod municipality;
+pub mod signing;
+pub mod wire;
+
+pub use b64::Bytes;
+pub use errors::{ApiError, ErrorCode};
+pub use municipality::MunicipalityCode;

@@ -1,0 +1,245 @@
+//! Messages on the wire (JSON). Signed payloads travel as base64url of their exact bytes,
+//! so receivers verify what was signed and parse it only afterwards.
+
+use crate::Bytes;
+use crate::municipality::MunicipalityCode;
+use serde::{Deserialize, Serialize};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// `POST /v1/challenges` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeRequest {
+    pub kiosk_id: String,
+}
+
+/// `POST /v1/challenges` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChallengeResponse {
+    pub challenge: Bytes,
+    /// Unix milliseconds.
+    pub expires_at: u64,
+}
+
+/// Which certificate the resident chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateKind {
+    /// 住民票の写し
+    Juminhyo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateChoice {
+    pub kind: CertificateKind,
+    pub copies: u8,
+}
+
+/// The request the card and the kiosk sign. Its JSON bytes are signed as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    pub version: u32,
+    /// 16 random bytes, lowercase hex.
+    pub transaction_id: String,
+    pub kiosk_id: String,
+    pub challenge: Bytes,
+    pub certificate: CertificateChoice,
+    /// The card's user-authentication certificate (DER), as read from EF 000A.
+    pub card_certificate: Bytes,
+    /// Unix milliseconds, from the kiosk's clock; informative only.
+    pub created_at: u64,
+}
+
+/// `POST /v1/issue` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueEnvelope {
+    /// Exact bytes of an [`IssueRequest`].
+    pub request: Bytes,
+    /// RSA PKCS#1 v1.5 SHA-256 by the card over `card_message(request)`.
+    pub card_signature: Bytes,
+    /// ECDSA P-256 r‖s by the kiosk over `kiosk_message(request, card_signature)`.
+    pub kiosk_signature: Bytes,
+}
+
+/// What the center attests and forwards to the municipality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Forward {
+    pub version: u32,
+    /// Exact request bytes the card signed.
+    pub request: Bytes,
+    pub card_signature: Bytes,
+    pub municipality: MunicipalityCode,
+    /// Card certificate serial number, lowercase hex of its DER integer bytes.
+    pub card_serial: String,
+    /// Unix milliseconds when the center finished verification.
+    pub verified_at: u64,
+}
+
+/// `POST {municipality endpoint}/v1/issue` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardEnvelope {
+    /// Exact bytes of a [`Forward`].
+    pub forward: Bytes,
+    /// ECDSA P-256 r‖s by the center over `center_message(forward)`.
+    pub attestation: Bytes,
+}
+
+/// A municipality's answer, relayed by the center to the kiosk unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalAnswer {
+    /// Exact bytes of a [`Document`].
+    pub document: Bytes,
+    /// ECDSA P-256 r‖s by the municipality over `municipal_message(document)`.
+    pub signature: Bytes,
+}
+
+/// `POST /v1/issue` answer to the kiosk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueResponse {
+    pub answer: MunicipalAnswer,
+    pub municipality: MunicipalityCode,
+    /// The municipality's P-256 public key (SEC1) from the center's directory.
+    pub municipality_key: Bytes,
+}
+
+/// Ties a document to exactly one transaction; the kiosk refuses any other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Binding {
+    pub transaction_id: String,
+    pub kiosk_id: String,
+    pub challenge: Bytes,
+    /// SHA-256 of the card certificate DER.
+    pub card_certificate_sha256: Bytes,
+}
+
+/// A signed certificate document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    pub version: u32,
+    pub kind: CertificateKind,
+    /// The municipality's document serial.
+    pub serial: String,
+    pub municipality: MunicipalityCode,
+    pub municipality_name: String,
+    /// Unix milliseconds.
+    pub issued_at: u64,
+    pub binding: Binding,
+    pub copies: u8,
+    pub body: DocumentBody,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DocumentBody {
+    Juminhyo(JuminhyoBody),
+}
+
+// Personal data: Debug must never print it (it could end in a log).
+impl std::fmt::Debug for DocumentBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DocumentBody(..)")
+    }
+}
+
+/// 住民票の写し for one resident.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JuminhyoBody {
+    pub name: String,
+    pub name_kana: String,
+    /// ISO date.
+    pub birth_date: String,
+    pub sex: String,
+    pub address: String,
+    pub householder: String,
+    pub relationship: String,
+    /// ISO date the person became a resident.
+    pub resident_since: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Health {
+    pub status: String,
+    pub service: String,
+    pub version: String,
+}
+
+/// Validation service query (JPKI service-centre stand-in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardStatusQuery {
+    pub card_serial: String,
+    /// SHA-256 of the issuer's DER name, so serials of different CAs never collide.
+    pub issuer_sha256: Bytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardStatus {
+    Valid,
+    Revoked,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardStatusAnswer {
+    pub status: CardStatus,
+    pub municipality: Option<MunicipalityCode>,
+}
+
+/// Parses JSON with the body limit applied first.
+pub fn parse_limited<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    limit: usize,
+) -> Result<T, ParseError> {
+    if bytes.len() > limit {
+        return Err(ParseError::TooLarge);
+    }
+    serde_json::from_slice(bytes).map_err(|e| ParseError::Malformed(e.classify_str()))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("body over the size limit")]
+    TooLarge,
+    #[error("malformed JSON ({0})")]
+    Malformed(&'static str),
+}
+
+trait ClassifyStr {
+    fn classify_str(&self) -> &'static str;
+}
+
+// The serde message may quote input bytes, which may be personal; report only the class.
+impl ClassifyStr for serde_json::Error {
+    fn classify_str(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "io",
+            serde_json::error::Category::Syntax => "syntax",
+            serde_json::error::Category::Data => "schema",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
+/// Lowercase hex of 16 bytes, exactly.
+pub fn is_transaction_id(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Kiosk ids: 1–64 chars of `[a-z0-9-]`.
+pub fn is_kiosk_id(text: &str) -> bool {
+    (1..=crate::limits::MAX_KIOSK_ID_CHARS).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
