@@ -1,0 +1,14 @@
+//! The card protocol stack: ISO 7816-4 APDUs, JPKI commands over an async transport, and a
+//! virtual JPKI card. No browser code: the app plugs its transports in underneath.
+
+pub mod apdu;
+pub mod jpki;
+pub mod pin;
+pub mod transport;
+#[cfg(feature = "virtual")]
+pub mod virtual_card;
+
+pub use apdu::{Command, Response, Status};
+pub use jpki::{CardError, Jpki, PinState, VerifyOutcome};
+pub use pin::Pin;
+pub use transport::{CardTransport, TransportError};
