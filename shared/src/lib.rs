@@ -6,6 +6,7 @@ pub mod b64;
 #[cfg(feature = "x509")]
 pub mod cert;
 pub mod errors;
+pub mod kiosk;
 pub mod limits;
 pub mod municipality;
 pub mod signing;

@@ -1,0 +1,67 @@
+//! What the core needs from the runtime: the directory, single-use challenges, the card
+//! validation service and the municipalities. D1 + fetch in workerd; memory in tests.
+
+use kofu_shared::MunicipalityCode;
+use kofu_shared::wire::{CardStatusAnswer, CardStatusQuery};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KioskRecord {
+    pub id: String,
+    /// P-256 public key, SEC1 or SubjectPublicKeyInfo DER.
+    pub public_key: Vec<u8>,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MunicipalityRecord {
+    pub code: MunicipalityCode,
+    pub name: String,
+    /// Base URL of the municipal issuing server.
+    pub endpoint: String,
+    /// P-256 public key, SEC1 or SubjectPublicKeyInfo DER.
+    pub public_key: Vec<u8>,
+    pub enabled: bool,
+}
+
+/// Result of trying to use a challenge once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeOutcome {
+    Consumed,
+    Unknown,
+    Expired,
+    AlreadyUsed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    #[error("storage failed: {0}")]
+    Storage(String),
+    #[error("upstream unreachable: {0}")]
+    Unreachable(String),
+    #[error("upstream answered malformed data")]
+    BadUpstream,
+}
+
+#[allow(async_fn_in_trait)]
+pub trait Backend {
+    async fn kiosk(&self, id: &str) -> Result<Option<KioskRecord>, BackendError>;
+
+    async fn store_challenge(&self, nonce: &[u8], kiosk_id: &str, expires_at: u64) -> Result<(), BackendError>;
+
+    /// Marks the challenge used if it is this kiosk's, unused and unexpired — atomically,
+    /// so of any number of concurrent callers exactly one gets `Consumed`.
+    async fn consume_challenge(&self, nonce: &[u8], kiosk_id: &str, now: u64) -> Result<ChallengeOutcome, BackendError>;
+
+    async fn card_status(&self, query: &CardStatusQuery) -> Result<CardStatusAnswer, BackendError>;
+
+    async fn municipality(&self, code: MunicipalityCode) -> Result<Option<MunicipalityRecord>, BackendError>;
+
+    /// POSTs `body` (JSON) to `{endpoint}/v1/issue`.
+    async fn forward(&self, endpoint: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError>;
+}

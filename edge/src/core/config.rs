@@ -1,0 +1,52 @@
+//! The edge's configuration: trust anchors (PEM bundle) and the center key (secret).
+
+use kofu_shared::Bytes;
+use kofu_shared::cert::ParsedCert;
+use p256::ecdsa::SigningKey;
+
+pub struct EdgeConfig {
+    pub anchors: Vec<ParsedCert>,
+    pub center_key: SigningKey,
+    pub challenge_ttl_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("TRUST_ANCHORS holds no certificate")]
+    NoAnchors,
+    #[error("TRUST_ANCHORS certificate {0} is not PEM X.509 RSA-2048")]
+    BadAnchor(usize),
+    #[error("CENTER_KEY is not base64url PKCS#8 DER of a P-256 key")]
+    BadCenterKey,
+}
+
+const PEM_END: &str = "-----END CERTIFICATE-----";
+
+impl EdgeConfig {
+    /// `anchors_pem`: one or more PEM certificates. `center_key_b64`: base64url PKCS#8 DER.
+    pub fn from_text(anchors_pem: &str, center_key_b64: &str) -> Result<Self, ConfigError> {
+        let anchors = parse_pem_bundle(anchors_pem)?;
+        let der = Bytes::decode(center_key_b64.trim()).map_err(|_| ConfigError::BadCenterKey)?;
+        let center_key = kofu_shared::signing::p256_signing_key(&der).map_err(|_| ConfigError::BadCenterKey)?;
+        Ok(EdgeConfig { anchors, center_key, challenge_ttl_ms: kofu_shared::limits::CHALLENGE_TTL_MS })
+    }
+}
+
+pub fn parse_pem_bundle(text: &str) -> Result<Vec<ParsedCert>, ConfigError> {
+    let mut anchors = Vec::new();
+    for (i, block) in text.split_inclusive(PEM_END).enumerate() {
+        let block = block.trim();
+        if !block.contains(PEM_END) {
+            continue;
+        }
+        let (label, der) = pem_rfc7468::decode_vec(block.as_bytes()).map_err(|_| ConfigError::BadAnchor(i))?;
+        if label != "CERTIFICATE" {
+            return Err(ConfigError::BadAnchor(i));
+        }
+        anchors.push(ParsedCert::parse(&der).map_err(|_| ConfigError::BadAnchor(i))?);
+    }
+    if anchors.is_empty() {
+        return Err(ConfigError::NoAnchors);
+    }
+    Ok(anchors)
+}

@@ -1,0 +1,204 @@
+//! `POST /v1/issue`: the verification pipeline, one function per step, in the order of
+//! DESIGN.md step 6. Cheap checks that need no state come first; the challenge is
+//! consumed only after the kiosk's signature proves the request is the kiosk's.
+
+use kofu_shared::cert::{ParsedCert, verify_rsa_sha256};
+use kofu_shared::limits::{CHALLENGE_BYTES, MAX_BODY_BYTES, MAX_CARD_CERT_BYTES, MAX_DOCUMENT_BYTES};
+use kofu_shared::signing::{card_message, center_message, kiosk_message, p256_public_key, p256_sign, p256_verify};
+use kofu_shared::wire::{
+    CardStatus, CardStatusQuery, Forward, ForwardEnvelope, IssueEnvelope, IssueRequest, IssueResponse,
+    MunicipalAnswer, PROTOCOL_VERSION, is_kiosk_id, is_transaction_id, parse_limited,
+};
+use kofu_shared::{ApiError, ErrorCode, MunicipalityCode};
+
+use super::challenge::parse_error;
+use super::{Backend, ChallengeOutcome, EdgeConfig, EdgeError, KioskRecord, MunicipalityRecord};
+
+/// Most copies of one certificate in one transaction.
+pub const MAX_COPIES: u8 = 10;
+/// RSA-2048 signatures are 256 bytes.
+const CARD_SIGNATURE_BYTES: usize = 256;
+
+/// Runs the whole pipeline and returns what the kiosk receives.
+pub async fn issue<B: Backend>(
+    config: &EdgeConfig,
+    backend: &B,
+    body: &[u8],
+    now_ms: u64,
+) -> Result<IssueResponse, EdgeError> {
+    let envelope = parse_envelope(body)?;
+    let request = parse_request(&envelope.request.0)?;
+    let kiosk = active_kiosk(backend, &request.kiosk_id).await?;
+    verify_kiosk_signature(&kiosk, &envelope)?;
+    consume_challenge(backend, &request, now_ms).await?;
+    let card = verify_card_certificate(config, &request, now_ms)?;
+    verify_card_signature(&card, &envelope)?;
+    let municipality_code = card_residence(backend, &card).await?;
+    let municipality = enabled_municipality(backend, municipality_code).await?;
+    let forward = attest(config, &envelope, &card, municipality_code, now_ms)?;
+    let answer = forward_to_municipality(backend, &municipality, forward).await?;
+    Ok(IssueResponse {
+        answer,
+        municipality: municipality.code,
+        municipality_key: municipality.public_key.clone().into(),
+    })
+}
+
+pub fn parse_envelope(body: &[u8]) -> Result<IssueEnvelope, EdgeError> {
+    let envelope: IssueEnvelope = parse_limited(body, MAX_BODY_BYTES).map_err(parse_error)?;
+    if envelope.card_signature.0.len() != CARD_SIGNATURE_BYTES {
+        return Err(EdgeError::Malformed("card_signature"));
+    }
+    if envelope.kiosk_signature.0.len() != 64 {
+        return Err(EdgeError::Malformed("kiosk_signature"));
+    }
+    Ok(envelope)
+}
+
+pub fn parse_request(bytes: &[u8]) -> Result<IssueRequest, EdgeError> {
+    let request: IssueRequest =
+        parse_limited(bytes, MAX_BODY_BYTES).map_err(|_| EdgeError::Malformed("request"))?;
+    if request.version != PROTOCOL_VERSION {
+        return Err(EdgeError::Malformed("version"));
+    }
+    if !is_transaction_id(&request.transaction_id) {
+        return Err(EdgeError::Malformed("transaction_id"));
+    }
+    if !is_kiosk_id(&request.kiosk_id) {
+        return Err(EdgeError::Malformed("kiosk_id"));
+    }
+    if request.challenge.0.len() != CHALLENGE_BYTES {
+        return Err(EdgeError::Malformed("challenge"));
+    }
+    if !(1..=MAX_COPIES).contains(&request.certificate.copies) {
+        return Err(EdgeError::Malformed("copies"));
+    }
+    if request.card_certificate.0.is_empty() || request.card_certificate.0.len() > MAX_CARD_CERT_BYTES {
+        return Err(EdgeError::Malformed("card_certificate"));
+    }
+    Ok(request)
+}
+
+async fn active_kiosk<B: Backend>(backend: &B, kiosk_id: &str) -> Result<KioskRecord, EdgeError> {
+    let kiosk = backend
+        .kiosk(kiosk_id)
+        .await
+        .map_err(EdgeError::Storage)?
+        .ok_or(EdgeError::UnknownKiosk)?;
+    if !kiosk.active {
+        return Err(EdgeError::KioskInactive);
+    }
+    Ok(kiosk)
+}
+
+pub fn verify_kiosk_signature(kiosk: &KioskRecord, envelope: &IssueEnvelope) -> Result<(), EdgeError> {
+    let key = p256_public_key(&kiosk.public_key).map_err(|_| EdgeError::Storage(
+        super::BackendError::Storage(String::from("kiosk key in directory is not P-256")),
+    ))?;
+    let message = kiosk_message(&envelope.request.0, &envelope.card_signature.0);
+    p256_verify(&key, &message, &envelope.kiosk_signature.0).map_err(|_| EdgeError::KioskSignature)
+}
+
+async fn consume_challenge<B: Backend>(backend: &B, request: &IssueRequest, now_ms: u64) -> Result<(), EdgeError> {
+    match backend
+        .consume_challenge(&request.challenge.0, &request.kiosk_id, now_ms)
+        .await
+        .map_err(EdgeError::Storage)?
+    {
+        ChallengeOutcome::Consumed => Ok(()),
+        ChallengeOutcome::Unknown => Err(EdgeError::ChallengeUnknown),
+        ChallengeOutcome::Expired => Err(EdgeError::ChallengeExpired),
+        ChallengeOutcome::AlreadyUsed => Err(EdgeError::ChallengeUsed),
+    }
+}
+
+pub fn verify_card_certificate(
+    config: &EdgeConfig,
+    request: &IssueRequest,
+    now_ms: u64,
+) -> Result<ParsedCert, EdgeError> {
+    let card = ParsedCert::parse(&request.card_certificate.0).map_err(EdgeError::CardCertificate)?;
+    card.verify_chain(&config.anchors, now_ms).map_err(EdgeError::CardCertificate)?;
+    Ok(card)
+}
+
+pub fn verify_card_signature(card: &ParsedCert, envelope: &IssueEnvelope) -> Result<(), EdgeError> {
+    verify_rsa_sha256(&card.public_key, &card_message(&envelope.request.0), &envelope.card_signature.0)
+        .map_err(|_| EdgeError::CardSignature)
+}
+
+async fn card_residence<B: Backend>(backend: &B, card: &ParsedCert) -> Result<MunicipalityCode, EdgeError> {
+    let query = CardStatusQuery {
+        card_serial: card.serial_hex.clone(),
+        issuer_sha256: card.issuer_sha256().to_vec().into(),
+    };
+    let answer = backend.card_status(&query).await.map_err(EdgeError::Validation)?;
+    match (answer.status, answer.municipality) {
+        (CardStatus::Valid, Some(code)) => Ok(code),
+        (CardStatus::Valid, None) => Err(EdgeError::Validation(super::BackendError::BadUpstream)),
+        (CardStatus::Revoked, _) => Err(EdgeError::CardRevoked),
+        (CardStatus::Unknown, _) => Err(EdgeError::CardUnknown),
+    }
+}
+
+async fn enabled_municipality<B: Backend>(
+    backend: &B,
+    code: MunicipalityCode,
+) -> Result<MunicipalityRecord, EdgeError> {
+    let municipality = backend
+        .municipality(code)
+        .await
+        .map_err(EdgeError::Storage)?
+        .ok_or(EdgeError::MunicipalityUnknown)?;
+    if !municipality.enabled {
+        return Err(EdgeError::MunicipalityDisabled);
+    }
+    Ok(municipality)
+}
+
+/// The center's attestation over exactly the bytes it forwards.
+pub fn attest(
+    config: &EdgeConfig,
+    envelope: &IssueEnvelope,
+    card: &ParsedCert,
+    municipality: MunicipalityCode,
+    now_ms: u64,
+) -> Result<Vec<u8>, EdgeError> {
+    let forward = Forward {
+        version: PROTOCOL_VERSION,
+        request: envelope.request.clone(),
+        card_signature: envelope.card_signature.clone(),
+        municipality,
+        card_serial: card.serial_hex.clone(),
+        verified_at: now_ms,
+    };
+    let forward_bytes = serde_json::to_vec(&forward).map_err(|_| EdgeError::Malformed("forward"))?;
+    let attestation = p256_sign(&config.center_key, &center_message(&forward_bytes));
+    let envelope = ForwardEnvelope { forward: forward_bytes.into(), attestation: attestation.to_vec().into() };
+    serde_json::to_vec(&envelope).map_err(|_| EdgeError::Malformed("forward"))
+}
+
+async fn forward_to_municipality<B: Backend>(
+    backend: &B,
+    municipality: &MunicipalityRecord,
+    body: Vec<u8>,
+) -> Result<MunicipalAnswer, EdgeError> {
+    let answer = backend
+        .forward(&municipality.endpoint, body)
+        .await
+        .map_err(EdgeError::MunicipalityUnavailable)?;
+    let limit = MAX_DOCUMENT_BYTES * 2;
+    match answer.status {
+        200 => parse_limited::<MunicipalAnswer>(&answer.body, limit)
+            .map_err(|_| EdgeError::MunicipalityUnavailable(super::BackendError::BadUpstream)),
+        _ => match parse_limited::<ApiError>(&answer.body, limit) {
+            // Only refusals a municipality may give pass through; anything else is its fault.
+            Ok(e) if municipal_refusal(e.error.code) => Err(EdgeError::MunicipalRefusal(e.error.code)),
+            _ => Err(EdgeError::MunicipalityUnavailable(super::BackendError::BadUpstream)),
+        },
+    }
+}
+
+fn municipal_refusal(code: ErrorCode) -> bool {
+    matches!(code, ErrorCode::ResidentNotFound)
+}

@@ -1,0 +1,88 @@
+//! An in-memory backend for native tests and benchmarks. Single-threaded, like a
+//! Durable Object; the challenge check-and-mark happens under one borrow.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use kofu_shared::MunicipalityCode;
+use kofu_shared::wire::{CardStatus, CardStatusAnswer, CardStatusQuery};
+
+use super::{Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskRecord, MunicipalityRecord};
+
+type ForwardFn = Box<dyn Fn(&str, &[u8]) -> Result<HttpAnswer, BackendError>>;
+
+struct Challenge {
+    kiosk_id: String,
+    expires_at: u64,
+    used: bool,
+}
+
+pub struct MemoryBackend {
+    pub kiosks: RefCell<HashMap<String, KioskRecord>>,
+    pub municipalities: RefCell<HashMap<MunicipalityCode, MunicipalityRecord>>,
+    /// (issuer sha256, serial hex) → answer.
+    pub cards: RefCell<HashMap<(Vec<u8>, String), CardStatusAnswer>>,
+    challenges: RefCell<HashMap<Vec<u8>, Challenge>>,
+    forward: ForwardFn,
+    pub forwarded: RefCell<Vec<Vec<u8>>>,
+}
+
+impl MemoryBackend {
+    pub fn new(forward: ForwardFn) -> Self {
+        MemoryBackend {
+            kiosks: RefCell::default(),
+            municipalities: RefCell::default(),
+            cards: RefCell::default(),
+            challenges: RefCell::default(),
+            forward,
+            forwarded: RefCell::default(),
+        }
+    }
+}
+
+impl Backend for MemoryBackend {
+    async fn kiosk(&self, id: &str) -> Result<Option<KioskRecord>, BackendError> {
+        Ok(self.kiosks.borrow().get(id).cloned())
+    }
+
+    async fn store_challenge(&self, nonce: &[u8], kiosk_id: &str, expires_at: u64) -> Result<(), BackendError> {
+        let challenge = Challenge { kiosk_id: kiosk_id.to_owned(), expires_at, used: false };
+        self.challenges.borrow_mut().insert(nonce.to_vec(), challenge);
+        Ok(())
+    }
+
+    async fn consume_challenge(&self, nonce: &[u8], kiosk_id: &str, now: u64) -> Result<ChallengeOutcome, BackendError> {
+        let mut challenges = self.challenges.borrow_mut();
+        let Some(c) = challenges.get_mut(nonce).filter(|c| c.kiosk_id == kiosk_id) else {
+            return Ok(ChallengeOutcome::Unknown);
+        };
+        Ok(if c.used {
+            ChallengeOutcome::AlreadyUsed
+        } else if c.expires_at <= now {
+            ChallengeOutcome::Expired
+        } else {
+            c.used = true;
+            ChallengeOutcome::Consumed
+        })
+    }
+
+    async fn card_status(&self, query: &CardStatusQuery) -> Result<CardStatusAnswer, BackendError> {
+        let key = (query.issuer_sha256.0.clone(), query.card_serial.clone());
+        Ok(self
+            .cards
+            .borrow()
+            .get(&key)
+            .cloned()
+            .unwrap_or(CardStatusAnswer { status: CardStatus::Unknown, municipality: None }))
+    }
+
+    async fn municipality(&self, code: MunicipalityCode) -> Result<Option<MunicipalityRecord>, BackendError> {
+        Ok(self.municipalities.borrow().get(&code).cloned())
+    }
+
+    async fn forward(&self, endpoint: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError> {
+        let answer = (self.forward)(endpoint, &body);
+        self.forwarded.borrow_mut().push(body);
+        answer
+    }
+}

@@ -1,0 +1,15 @@
+//! The exchange center's decisions, free of any runtime.
+
+pub mod backend;
+pub mod challenge;
+pub mod config;
+pub mod error;
+pub mod issue;
+pub mod memory;
+
+pub use backend::{Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskRecord, MunicipalityRecord};
+pub use config::EdgeConfig;
+pub use error::EdgeError;
+
+pub const SERVICE: &str = "kofu-edge";
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

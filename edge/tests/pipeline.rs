@@ -1,0 +1,274 @@
+//! The verification pipeline end to end in memory: a real virtual card signs, a real
+//! kiosk key signs, and the fake municipality checks the center's attestation.
+
+use futures_executor::block_on;
+use kofu_card::virtual_card::VirtualCard;
+use kofu_card::{Jpki, Pin, VerifyOutcome};
+use kofu_edge::core::challenge::create_challenge;
+use kofu_edge::core::issue::issue;
+use kofu_edge::core::memory::MemoryBackend;
+use kofu_edge::core::{EdgeConfig, EdgeError, HttpAnswer, KioskRecord, MunicipalityRecord};
+use kofu_shared::cert::{CertError, ParsedCert};
+use kofu_shared::kiosk::{expected_binding, open_answer, sign_envelope};
+use kofu_shared::signing::{card_digest_info, center_message, municipal_message, p256_public_key, p256_sign, p256_signing_key, p256_verify};
+use kofu_shared::wire::*;
+use kofu_shared::{Bytes, ErrorCode, MunicipalityCode};
+
+const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-only/");
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIX}{name}")).unwrap()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+fn inzai() -> MunicipalityCode {
+    MunicipalityCode::parse("122319").unwrap()
+}
+
+fn config() -> EdgeConfig {
+    let pem = String::from_utf8(fixture("test-jpki-ca.cert.pem")).unwrap();
+    EdgeConfig::from_text(&pem, &Bytes::encode(&fixture("center.key.der"))).unwrap()
+}
+
+/// A municipality that verifies the attestation and signs a document bound to the request.
+fn municipality(endpoint: &str, body: &[u8]) -> Result<HttpAnswer, kofu_edge::core::BackendError> {
+    assert_eq!(endpoint, "http://municipal.test");
+    let envelope: ForwardEnvelope = serde_json::from_slice(body).unwrap();
+    let center = p256_public_key(&fixture("center.pub.der")).unwrap();
+    p256_verify(&center, &center_message(&envelope.forward.0), &envelope.attestation.0).unwrap();
+    let forward: Forward = serde_json::from_slice(&envelope.forward.0).unwrap();
+    let request: IssueRequest = serde_json::from_slice(&forward.request.0).unwrap();
+    let document = Document {
+        version: 1,
+        kind: CertificateKind::Juminhyo,
+        serial: String::from("T-1"),
+        municipality: forward.municipality,
+        municipality_name: String::from("印西市"),
+        issued_at: forward.verified_at,
+        binding: expected_binding(&request),
+        copies: request.certificate.copies,
+        body: DocumentBody::Juminhyo(JuminhyoBody {
+            name: String::from("試験 太郎"),
+            name_kana: String::from("しけん たろう"),
+            birth_date: String::from("1980-01-01"),
+            sex: String::from("男"),
+            address: String::from("千葉県印西市"),
+            householder: String::from("試験 太郎"),
+            relationship: String::from("本人"),
+            resident_since: String::from("2000-01-01"),
+        }),
+    };
+    let bytes = serde_json::to_vec(&document).unwrap();
+    let key = p256_signing_key(&fixture("municipal-122319.key.der")).unwrap();
+    let signature = p256_sign(&key, &municipal_message(&bytes)).to_vec();
+    let answer = MunicipalAnswer { document: bytes.into(), signature: signature.into() };
+    Ok(HttpAnswer { status: 200, body: serde_json::to_vec(&answer).unwrap() })
+}
+
+fn backend() -> MemoryBackend {
+    let backend = MemoryBackend::new(Box::new(municipality));
+    let kiosk = KioskRecord { id: "kiosk-dev-001".into(), public_key: fixture("kiosk-dev-001.pub.der"), active: true };
+    backend.kiosks.borrow_mut().insert(kiosk.id.clone(), kiosk);
+    let record = MunicipalityRecord {
+        code: inzai(),
+        name: "印西市".into(),
+        endpoint: "http://municipal.test".into(),
+        public_key: fixture("municipal-122319.pub.der"),
+        enabled: true,
+    };
+    backend.municipalities.borrow_mut().insert(inzai(), record);
+    for card in ["card-1", "card-rogue"] {
+        let cert = ParsedCert::parse(&fixture(&format!("{card}.cert.der"))).unwrap();
+        let answer = CardStatusAnswer { status: CardStatus::Valid, municipality: Some(inzai()) };
+        backend.cards.borrow_mut().insert((cert.issuer_sha256().to_vec(), cert.serial_hex), answer);
+    }
+    backend
+}
+
+/// Does what the kiosk does: challenge, card reads and signs, kiosk signs.
+fn kiosk_request(config: &EdgeConfig, backend: &MemoryBackend, card: &str) -> (IssueRequest, Vec<u8>) {
+    block_on(async {
+        let body = br#"{"kiosk_id":"kiosk-dev-001"}"#;
+        let challenge = create_challenge(config, backend, body, now(), rand_nonce()).await.unwrap();
+        let virtual_card = VirtualCard::new(&fixture(&format!("{card}.key.der")), &fixture(&format!("{card}.cert.der")), b"1234").unwrap();
+        let mut jpki = Jpki::new(virtual_card);
+        jpki.select_jpki().await.unwrap();
+        let certificate = jpki.read_auth_certificate().await.unwrap();
+        jpki.pin_state().await.unwrap();
+        assert_eq!(jpki.verify_pin(&Pin::parse("1234").unwrap()).await.unwrap(), VerifyOutcome::Verified);
+        let request = IssueRequest {
+            version: 1,
+            transaction_id: hex::encode(&rand_nonce()[..16]),
+            kiosk_id: "kiosk-dev-001".into(),
+            challenge: challenge.challenge,
+            certificate: CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 },
+            card_certificate: certificate.into(),
+            created_at: now(),
+        };
+        let request_bytes = serde_json::to_vec(&request).unwrap();
+        let card_signature = jpki.sign_digest_info(&card_digest_info(&request_bytes)).await.unwrap();
+        let kiosk_key = p256_signing_key(&fixture("kiosk-dev-001.key.der")).unwrap();
+        let envelope = sign_envelope(request_bytes, card_signature, &kiosk_key);
+        (request, serde_json::to_vec(&envelope).unwrap())
+    })
+}
+
+fn rand_nonce() -> [u8; 32] {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(1);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut out = [0u8; 32];
+    out[..8].copy_from_slice(&n.to_be_bytes());
+    out[8..16].copy_from_slice(&now().to_be_bytes());
+    out
+}
+
+#[test]
+fn valid_request_is_forwarded_and_the_document_is_bound_to_it() {
+    let (config, backend) = (config(), backend());
+    let (request, body) = kiosk_request(&config, &backend, "card-1");
+    let response = block_on(issue(&config, &backend, &body, now())).unwrap();
+    let document = open_answer(&response, &expected_binding(&request)).unwrap();
+    assert_eq!(document.binding.transaction_id, request.transaction_id);
+    assert_eq!(backend.forwarded.borrow().len(), 1);
+}
+
+#[test]
+fn every_single_byte_change_after_signing_is_refused() {
+    let (config, backend) = (config(), backend());
+    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let envelope: IssueEnvelope = serde_json::from_slice(&body).unwrap();
+    for pos in (0..envelope.request.0.len()).step_by(41) {
+        let mut tampered = envelope.clone();
+        tampered.request.0[pos] ^= 0x01;
+        let body = serde_json::to_vec(&tampered).unwrap();
+        let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
+        assert!(
+            matches!(err, EdgeError::KioskSignature | EdgeError::Malformed(_)),
+            "byte {pos}: {err:?}"
+        );
+    }
+    assert!(backend.forwarded.borrow().is_empty());
+}
+
+#[test]
+fn a_kiosk_that_changes_the_request_cannot_forge_the_card_signature() {
+    let (config, backend) = (config(), backend());
+    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let envelope: IssueEnvelope = serde_json::from_slice(&body).unwrap();
+    let text = String::from_utf8(envelope.request.0.clone()).unwrap().replace("\"copies\":1", "\"copies\":2");
+    let kiosk_key = p256_signing_key(&fixture("kiosk-dev-001.key.der")).unwrap();
+    let resigned = sign_envelope(text.into_bytes(), envelope.card_signature.0.clone(), &kiosk_key);
+    let err = block_on(issue(&config, &backend, &serde_json::to_vec(&resigned).unwrap(), now())).unwrap_err();
+    assert_eq!(err, EdgeError::CardSignature);
+    assert_eq!(err.code(), ErrorCode::CardSignatureInvalid);
+}
+
+#[test]
+fn a_replayed_challenge_is_refused() {
+    let (config, backend) = (config(), backend());
+    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    block_on(issue(&config, &backend, &body, now())).unwrap();
+    let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
+    assert_eq!(err, EdgeError::ChallengeUsed);
+    assert_eq!(err.code().http_status(), 409);
+    assert_eq!(backend.forwarded.borrow().len(), 1);
+}
+
+#[test]
+fn an_expired_challenge_is_refused() {
+    let (config, backend) = (config(), backend());
+    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let later = now() + config.challenge_ttl_ms + 1;
+    assert_eq!(block_on(issue(&config, &backend, &body, later)).unwrap_err(), EdgeError::ChallengeExpired);
+}
+
+#[test]
+fn a_card_from_another_ca_is_refused() {
+    let (config, backend) = (config(), backend());
+    let (_, body) = kiosk_request(&config, &backend, "card-rogue");
+    let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
+    assert_eq!(err, EdgeError::CardCertificate(CertError::Untrusted));
+    assert_eq!(err.code(), ErrorCode::CardCertificateUntrusted);
+    assert!(backend.forwarded.borrow().is_empty());
+}
+
+#[test]
+fn unknown_or_inactive_kiosks_get_no_challenge() {
+    let (config, backend) = (config(), backend());
+    let body = br#"{"kiosk_id":"kiosk-nobody"}"#;
+    let err = block_on(create_challenge(&config, &backend, body, now(), [0; 32])).unwrap_err();
+    assert_eq!(err, EdgeError::UnknownKiosk);
+    backend.kiosks.borrow_mut().get_mut("kiosk-dev-001").unwrap().active = false;
+    let body = br#"{"kiosk_id":"kiosk-dev-001"}"#;
+    let err = block_on(create_challenge(&config, &backend, body, now(), [0; 32])).unwrap_err();
+    assert_eq!(err, EdgeError::KioskInactive);
+}
+
+#[test]
+fn revoked_card_and_unknown_municipality_are_refused() {
+    let (config, backend) = (config(), backend());
+    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    for answer in backend.cards.borrow_mut().values_mut() {
+        answer.status = CardStatus::Revoked;
+    }
+    assert_eq!(block_on(issue(&config, &backend, &body, now())).unwrap_err(), EdgeError::CardRevoked);
+
+    let backend = self::backend();
+    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    backend.municipalities.borrow_mut().clear();
+    assert_eq!(block_on(issue(&config, &backend, &body, now())).unwrap_err(), EdgeError::MunicipalityUnknown);
+}
+
+#[test]
+fn a_municipality_that_is_down_is_a_clear_refusal() {
+    let config = config();
+    let down = |_: &str, _: &[u8]| Err(kofu_edge::core::BackendError::Unreachable("refused".into()));
+    let backend = backend();
+    let backend = swap_forward(backend, Box::new(down));
+    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::MunicipalityUnavailable);
+}
+
+fn swap_forward(
+    old: MemoryBackend,
+    forward: Box<dyn Fn(&str, &[u8]) -> Result<HttpAnswer, kofu_edge::core::BackendError>>,
+) -> MemoryBackend {
+    let new = MemoryBackend::new(forward);
+    new.kiosks.replace(old.kiosks.take());
+    new.municipalities.replace(old.municipalities.take());
+    new.cards.replace(old.cards.take());
+    new
+}
+
+#[test]
+fn oversized_and_garbage_bodies_are_typed_errors() {
+    let (config, backend) = (config(), backend());
+    let big = vec![b' '; kofu_shared::limits::MAX_BODY_BYTES + 1];
+    assert_eq!(block_on(issue(&config, &backend, &big, now())).unwrap_err(), EdgeError::BodyTooLarge);
+    let mut seed = 7u32;
+    for len in 0..300 {
+        let junk: Vec<u8> = (0..len)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (seed >> 16) as u8
+            })
+            .collect();
+        assert!(block_on(issue(&config, &backend, &junk, now())).is_err());
+        assert!(block_on(create_challenge(&config, &backend, &junk, now(), [0; 32])).is_err());
+    }
+    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    for cut in (0..body.len()).step_by(97) {
+        assert!(block_on(issue(&config, &backend, &body[..cut], now())).is_err());
+    }
+}
+
+#[test]
+fn error_bodies_never_echo_input() {
+    let err = EdgeError::Malformed("body").to_api_error();
+    assert_eq!(err.to_json(), r#"{"error":{"code":"bad_request","message":"malformed request: body"}}"#);
+}
