@@ -3,5 +3,6 @@
 
 pub mod core;
 
+
 #[cfg(target_arch = "wasm32")]
 mod adapter;

@@ -1,0 +1,296 @@
+//! The worker: routes HTTP to the core and implements its `Backend` with D1 and fetch.
+//! Nothing here decides; it only translates.
+
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+use serde::Deserialize;
+use worker::{
+    AbortSignal, Cors, D1Database, Date, Env, Fetch, Headers, Method, Request, RequestInit, Response, event,
+};
+
+use crate::core::challenge::create_challenge;
+use crate::core::issue::issue;
+use crate::core::{
+    Backend, BackendError, ChallengeOutcome, EdgeConfig, EdgeError, HttpAnswer, KioskRecord, MunicipalityRecord,
+    SERVICE, VERSION,
+};
+use kofu_shared::limits::MAX_BODY_BYTES;
+use kofu_shared::wire::{CardStatusAnswer, CardStatusQuery, Health, parse_limited};
+use kofu_shared::{Bytes, MunicipalityCode};
+
+/// How long a municipality or the validation service may take.
+const UPSTREAM_TIMEOUT_MS: u32 = 10_000;
+
+thread_local! {
+    // Parsed once per isolate: anchors and the center key do not change between requests.
+    static CONFIG: OnceCell<Rc<EdgeConfig>> = const { OnceCell::new() };
+}
+
+fn config(env: &Env) -> Result<Rc<EdgeConfig>, EdgeError> {
+    CONFIG.with(|cell| {
+        if let Some(config) = cell.get() {
+            return Ok(config.clone());
+        }
+        let anchors = text_binding(env, "TRUST_ANCHORS")?;
+        let center_key = text_binding(env, "CENTER_KEY")?;
+        let config = Rc::new(EdgeConfig::from_text(&anchors, &center_key).map_err(|e| {
+            worker::console_error!("configuration: {e}");
+            storage("configuration")
+        })?);
+        Ok(cell.get_or_init(|| config).clone())
+    })
+}
+
+fn text_binding(env: &Env, name: &str) -> Result<String, EdgeError> {
+    env.secret(name)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(name).map(|v| v.to_string()))
+        .map_err(|_| {
+            worker::console_error!("configuration: {name} is not set");
+            storage("configuration")
+        })
+}
+
+fn storage(what: &str) -> EdgeError {
+    EdgeError::Storage(BackendError::Storage(what.to_owned()))
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: worker::Context) -> worker::Result<Response> {
+    console_error_panic_hook::set_once();
+    let cors = cors(&env);
+    let path = req.path();
+    let method = req.method();
+    let response = if method == Method::Options {
+        Response::empty().map(|r| r.with_status(204))
+    } else {
+        route(&mut req, &env, &method, &path).await
+    }?;
+    response.with_cors(&cors)
+}
+
+async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> worker::Result<Response> {
+    let outcome = match (method, path) {
+        (Method::Get, "/v1/health") => {
+            return Response::from_json(&Health {
+                status: "ok".into(),
+                service: SERVICE.into(),
+                version: VERSION.into(),
+            });
+        }
+        (Method::Post, "/v1/challenges") => challenge(req, env).await,
+        (Method::Post, "/v1/issue") => issue_route(req, env).await,
+        _ => return Response::error("not found", 404),
+    };
+    match outcome {
+        Ok(response) => {
+            worker::console_log!("{method:?} {path} 200");
+            Ok(response)
+        }
+        Err(e) => {
+            // Error codes and step names only: never a body, key or personal field.
+            worker::console_log!("{method:?} {path} {} {}", e.code().http_status(), e.code());
+            Response::from_json(&e.to_api_error()).map(|r| r.with_status(e.code().http_status()))
+        }
+    }
+}
+
+async fn challenge(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
+    let body = read_body(req).await?;
+    let config = config(env)?;
+    let backend = D1Backend::new(env)?;
+    let mut nonce = [0u8; kofu_shared::limits::CHALLENGE_BYTES];
+    getrandom::fill(&mut nonce).map_err(|_| storage("random"))?;
+    let answer = create_challenge(&config, &backend, &body, now(), nonce).await?;
+    Response::from_json(&answer).map_err(|_| storage("response"))
+}
+
+async fn issue_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
+    let body = read_body(req).await?;
+    let config = config(env)?;
+    let backend = D1Backend::new(env)?;
+    let answer = issue(&config, &backend, &body, now()).await?;
+    Response::from_json(&answer).map_err(|_| storage("response"))
+}
+
+async fn read_body(req: &mut Request) -> Result<Vec<u8>, EdgeError> {
+    let declared = req.headers().get("content-length").ok().flatten();
+    if declared.and_then(|v| v.parse::<usize>().ok()).is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(EdgeError::BodyTooLarge);
+    }
+    let body = req.bytes().await.map_err(|_| EdgeError::Malformed("body"))?;
+    if body.len() > MAX_BODY_BYTES {
+        return Err(EdgeError::BodyTooLarge);
+    }
+    Ok(body)
+}
+
+fn now() -> u64 {
+    Date::now().as_millis()
+}
+
+fn cors(env: &Env) -> Cors {
+    let origins: Vec<String> = env
+        .var("ALLOWED_ORIGINS")
+        .map(|v| v.to_string().split(',').map(|s| s.trim().to_owned()).collect())
+        .unwrap_or_default();
+    Cors::new()
+        .with_origins(origins)
+        .with_methods([Method::Get, Method::Post, Method::Options])
+        .with_allowed_headers(["content-type"])
+        .with_max_age(600)
+}
+
+struct D1Backend {
+    db: D1Database,
+    validation_url: String,
+}
+
+impl D1Backend {
+    fn new(env: &Env) -> Result<Self, EdgeError> {
+        let db = env.d1("DB").map_err(|_| storage("D1 binding"))?;
+        let validation_url = text_binding(env, "VALIDATION_URL")?;
+        Ok(D1Backend { db, validation_url })
+    }
+}
+
+fn d1_err(e: worker::Error) -> BackendError {
+    BackendError::Storage(e.to_string())
+}
+
+#[derive(Deserialize)]
+struct KioskRow {
+    id: String,
+    public_key: String,
+    status: String,
+}
+
+#[derive(Deserialize)]
+struct MunicipalityRow {
+    code: String,
+    name: String,
+    endpoint: String,
+    public_key: String,
+    enabled: f64,
+}
+
+#[derive(Deserialize)]
+struct ChallengeRow {
+    used: f64,
+    expires_at: f64,
+}
+
+impl Backend for D1Backend {
+    async fn kiosk(&self, id: &str) -> Result<Option<KioskRecord>, BackendError> {
+        let row: Option<KioskRow> = self
+            .db
+            .prepare("SELECT id, public_key, status FROM kiosks WHERE id = ?1")
+            .bind(&[id.into()])
+            .map_err(d1_err)?
+            .first(None)
+            .await
+            .map_err(d1_err)?;
+        row.map(|r| {
+            let public_key = Bytes::decode(&r.public_key).map_err(|_| BackendError::BadUpstream)?;
+            Ok(KioskRecord { id: r.id, public_key, active: r.status == "active" })
+        })
+        .transpose()
+    }
+
+    async fn store_challenge(&self, nonce: &[u8], kiosk_id: &str, expires_at: u64) -> Result<(), BackendError> {
+        self.db
+            .prepare("INSERT INTO challenges (nonce, kiosk_id, expires_at, used) VALUES (?1, ?2, ?3, 0)")
+            .bind(&[hex::encode(nonce).into(), kiosk_id.into(), (expires_at as f64).into()])
+            .map_err(d1_err)?
+            .run()
+            .await
+            .map_err(d1_err)?;
+        Ok(())
+    }
+
+    async fn consume_challenge(&self, nonce: &[u8], kiosk_id: &str, now: u64) -> Result<ChallengeOutcome, BackendError> {
+        let nonce = hex::encode(nonce);
+        // One conditional UPDATE: of concurrent callers exactly one sees changes == 1.
+        let result = self
+            .db
+            .prepare("UPDATE challenges SET used = 1 WHERE nonce = ?1 AND kiosk_id = ?2 AND used = 0 AND expires_at > ?3")
+            .bind(&[nonce.clone().into(), kiosk_id.into(), (now as f64).into()])
+            .map_err(d1_err)?
+            .run()
+            .await
+            .map_err(d1_err)?;
+        let changes = result.meta().map_err(d1_err)?.and_then(|m| m.changes).unwrap_or(0);
+        if changes == 1 {
+            return Ok(ChallengeOutcome::Consumed);
+        }
+        let row: Option<ChallengeRow> = self
+            .db
+            .prepare("SELECT used, expires_at FROM challenges WHERE nonce = ?1 AND kiosk_id = ?2")
+            .bind(&[nonce.into(), kiosk_id.into()])
+            .map_err(d1_err)?
+            .first(None)
+            .await
+            .map_err(d1_err)?;
+        Ok(match row {
+            None => ChallengeOutcome::Unknown,
+            Some(r) if r.used != 0.0 => ChallengeOutcome::AlreadyUsed,
+            Some(r) if r.expires_at <= now as f64 => ChallengeOutcome::Expired,
+            Some(_) => ChallengeOutcome::AlreadyUsed,
+        })
+    }
+
+    async fn card_status(&self, query: &CardStatusQuery) -> Result<CardStatusAnswer, BackendError> {
+        let body = serde_json::to_vec(query).map_err(|_| BackendError::BadUpstream)?;
+        let answer = post_json(&self.validation_url, body).await?;
+        if answer.status != 200 {
+            return Err(BackendError::BadUpstream);
+        }
+        parse_limited(&answer.body, 4096).map_err(|_| BackendError::BadUpstream)
+    }
+
+    async fn municipality(&self, code: MunicipalityCode) -> Result<Option<MunicipalityRecord>, BackendError> {
+        let row: Option<MunicipalityRow> = self
+            .db
+            .prepare("SELECT code, name, endpoint, public_key, enabled FROM municipalities WHERE code = ?1")
+            .bind(&[code.to_string().into()])
+            .map_err(d1_err)?
+            .first(None)
+            .await
+            .map_err(d1_err)?;
+        row.map(|r| {
+            Ok(MunicipalityRecord {
+                code: MunicipalityCode::parse(&r.code).map_err(|_| BackendError::BadUpstream)?,
+                name: r.name,
+                endpoint: r.endpoint,
+                public_key: Bytes::decode(&r.public_key).map_err(|_| BackendError::BadUpstream)?,
+                enabled: r.enabled != 0.0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn forward(&self, endpoint: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError> {
+        post_json(&format!("{}/v1/issue", endpoint.trim_end_matches('/')), body).await
+    }
+}
+
+async fn post_json(url: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError> {
+    let unreachable = |e: worker::Error| BackendError::Unreachable(e.to_string());
+    let headers = Headers::new();
+    headers.set("content-type", "application/json").map_err(unreachable)?;
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(js_sys_uint8(&body)));
+    let request = Request::new_with_init(url, &init).map_err(unreachable)?;
+    let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(UPSTREAM_TIMEOUT_MS));
+    let mut response = Fetch::Request(request).send_with_signal(&signal).await.map_err(unreachable)?;
+    let status = response.status_code();
+    let body = response.bytes().await.map_err(unreachable)?;
+    Ok(HttpAnswer { status, body })
+}
+
+fn js_sys_uint8(bytes: &[u8]) -> wasm_bindgen::JsValue {
+    worker::js_sys::Uint8Array::from(bytes).into()
+}

@@ -1,0 +1,139 @@
+//! SQLite through rusqlite. One connection behind a mutex: every statement is short.
+
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_residents.sql")];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("database lock poisoned")]
+    Poisoned,
+}
+
+pub struct Db {
+    conn: Mutex<Connection>,
+}
+
+/// What the issuance register keeps for a transaction.
+pub struct IssuanceRecord {
+    pub request_sha256: String,
+    pub document: Vec<u8>,
+    pub signature: Vec<u8>,
+}
+
+pub struct NewIssuance<'a> {
+    pub transaction_id: &'a str,
+    pub request_sha256: &'a str,
+    pub resident_id: i64,
+    pub kind: &'a str,
+    pub kiosk_id: &'a str,
+    pub issued_at: u64,
+}
+
+/// A resident row. Debug is not derived: it is personal data.
+pub struct Resident {
+    pub id: i64,
+    pub name: String,
+    pub name_kana: String,
+    pub birth_date: String,
+    pub sex: String,
+    pub address: String,
+    pub householder: String,
+    pub relationship: String,
+    pub resident_since: String,
+}
+
+impl Db {
+    pub fn open(path: &str) -> Result<Self, DbError> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        for migration in MIGRATIONS {
+            conn.execute_batch(migration)?;
+        }
+        Ok(Db { conn: Mutex::new(conn) })
+    }
+
+    pub fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, rusqlite::Error>) -> Result<T, DbError> {
+        let conn = self.conn.lock().map_err(|_| DbError::Poisoned)?;
+        Ok(f(&conn)?)
+    }
+
+    pub fn resident_by_card(&self, issuer_sha256: &str, serial: &str) -> Result<Option<Resident>, DbError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT r.id, r.name, r.name_kana, r.birth_date, r.sex, r.address, r.householder,
+                        r.relationship, r.resident_since
+                 FROM card_holders h JOIN residents r ON r.id = h.resident_id
+                 WHERE h.issuer_sha256 = ?1 AND h.serial = ?2",
+                params![issuer_sha256, serial],
+                |row| {
+                    Ok(Resident {
+                        id: row.get(0)?,
+                        name: row.get(1)?,
+                        name_kana: row.get(2)?,
+                        birth_date: row.get(3)?,
+                        sex: row.get(4)?,
+                        address: row.get(5)?,
+                        householder: row.get(6)?,
+                        relationship: row.get(7)?,
+                        resident_since: row.get(8)?,
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    pub fn issuance(&self, transaction_id: &str) -> Result<Option<IssuanceRecord>, DbError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT request_sha256, document, signature FROM issuances WHERE transaction_id = ?1",
+                params![transaction_id],
+                |row| Ok(IssuanceRecord { request_sha256: row.get(0)?, document: row.get(1)?, signature: row.get(2)? }),
+            )
+            .optional()
+        })
+    }
+
+    /// Records an issuance; `false` when another request registered this transaction first.
+    pub fn record_issuance(&self, entry: &NewIssuance<'_>, document: &[u8], signature: &[u8]) -> Result<bool, DbError> {
+        self.with(|c| {
+            let changed = c.execute(
+                "INSERT INTO issuances (transaction_id, request_sha256, resident_id, kind, kiosk_id, issued_at, document, signature)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (transaction_id) DO NOTHING",
+                params![
+                    entry.transaction_id,
+                    entry.request_sha256,
+                    entry.resident_id,
+                    entry.kind,
+                    entry.kiosk_id,
+                    entry.issued_at as i64,
+                    document,
+                    signature
+                ],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
+    pub fn issuance_count(&self) -> Result<i64, DbError> {
+        self.with(|c| c.query_row("SELECT COUNT(*) FROM issuances", [], |r| r.get(0)))
+    }
+
+    pub fn card_status(&self, issuer_sha256: &str, serial: &str) -> Result<Option<(String, String)>, DbError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT status, municipality FROM validation_cards WHERE issuer_sha256 = ?1 AND serial = ?2",
+                params![issuer_sha256, serial],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+        })
+    }
+}

@@ -1,0 +1,154 @@
+//! `POST /v1/issue`: verify the center's attestation over the exact bytes received, find
+//! the resident, sign a document bound to the transaction, record it once.
+
+use kofu_shared::cert::{ParsedCert, verify_rsa_sha256};
+use kofu_shared::kiosk::expected_binding;
+use kofu_shared::limits::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
+use kofu_shared::signing::{card_message, center_message, municipal_message, p256_sign, p256_verify, sha256};
+use kofu_shared::wire::{
+    CertificateKind, Document, DocumentBody, Forward, ForwardEnvelope, IssueRequest, JuminhyoBody, MunicipalAnswer,
+    PROTOCOL_VERSION, is_transaction_id, parse_limited,
+};
+use kofu_shared::{ApiError, ErrorCode};
+
+use crate::Municipality;
+use crate::db::{Db, DbError, NewIssuance, Resident};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MunicipalError {
+    #[error("body over the size limit")]
+    BodyTooLarge,
+    #[error("malformed: {0}")]
+    Malformed(&'static str),
+    #[error("center attestation does not verify")]
+    Attestation,
+    #[error("forwarded to the wrong municipality")]
+    WrongMunicipality,
+    #[error("card certificate does not match the attested serial or signature")]
+    CardMismatch,
+    #[error("no resident holds this card")]
+    ResidentNotFound,
+    #[error("transaction id already used for another request")]
+    TransactionConflict,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl MunicipalError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            MunicipalError::BodyTooLarge => ErrorCode::BodyTooLarge,
+            MunicipalError::Malformed(_) | MunicipalError::TransactionConflict => ErrorCode::BadRequest,
+            MunicipalError::Attestation | MunicipalError::WrongMunicipality => ErrorCode::AttestationInvalid,
+            MunicipalError::CardMismatch => ErrorCode::CardSignatureInvalid,
+            MunicipalError::ResidentNotFound => ErrorCode::ResidentNotFound,
+            MunicipalError::Db(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn to_api_error(&self) -> ApiError {
+        let message = match self {
+            MunicipalError::Db(_) => String::from("internal error"),
+            other => other.to_string(),
+        };
+        ApiError::new(self.code(), message)
+    }
+}
+
+pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Result<MunicipalAnswer, MunicipalError> {
+    let envelope: ForwardEnvelope = parse_limited(body, MAX_BODY_BYTES).map_err(|e| match e {
+        kofu_shared::wire::ParseError::TooLarge => MunicipalError::BodyTooLarge,
+        _ => MunicipalError::Malformed("body"),
+    })?;
+    p256_verify(&m.center_key, &center_message(&envelope.forward.0), &envelope.attestation.0)
+        .map_err(|_| MunicipalError::Attestation)?;
+    let forward: Forward =
+        parse_limited(&envelope.forward.0, MAX_BODY_BYTES).map_err(|_| MunicipalError::Malformed("forward"))?;
+    if forward.version != PROTOCOL_VERSION {
+        return Err(MunicipalError::Malformed("version"));
+    }
+    if forward.municipality != m.code {
+        return Err(MunicipalError::WrongMunicipality);
+    }
+    let request: IssueRequest =
+        parse_limited(&forward.request.0, MAX_BODY_BYTES).map_err(|_| MunicipalError::Malformed("request"))?;
+    if !is_transaction_id(&request.transaction_id) {
+        return Err(MunicipalError::Malformed("transaction_id"));
+    }
+    // The center vouched for the card; checking its consent here too costs 0.1 ms.
+    let card = ParsedCert::parse(&request.card_certificate.0).map_err(|_| MunicipalError::CardMismatch)?;
+    if card.serial_hex != forward.card_serial {
+        return Err(MunicipalError::CardMismatch);
+    }
+    verify_rsa_sha256(&card.public_key, &card_message(&forward.request.0), &forward.card_signature.0)
+        .map_err(|_| MunicipalError::CardMismatch)?;
+
+    let request_sha256 = hex::encode(sha256(&forward.request.0));
+    if let Some(answer) = already_issued(db, &request.transaction_id, &request_sha256)? {
+        return Ok(answer);
+    }
+    let resident = db
+        .resident_by_card(&hex::encode(card.issuer_sha256()), &card.serial_hex)?
+        .ok_or(MunicipalError::ResidentNotFound)?;
+    let document = Document {
+        version: PROTOCOL_VERSION,
+        kind: request.certificate.kind,
+        serial: document_serial(m, &request.transaction_id),
+        municipality: m.code,
+        municipality_name: m.name.clone(),
+        issued_at: now_ms,
+        binding: expected_binding(&request),
+        copies: request.certificate.copies,
+        body: body_for(request.certificate.kind, &resident),
+    };
+    let document_bytes = serde_json::to_vec(&document).map_err(|_| MunicipalError::Malformed("document"))?;
+    if document_bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(MunicipalError::Malformed("document too large"));
+    }
+    let signature = p256_sign(&m.signing_key, &municipal_message(&document_bytes)).to_vec();
+    let entry = NewIssuance {
+        transaction_id: &request.transaction_id,
+        request_sha256: &request_sha256,
+        resident_id: resident.id,
+        kind: "juminhyo",
+        kiosk_id: &request.kiosk_id,
+        issued_at: now_ms,
+    };
+    if !db.record_issuance(&entry, &document_bytes, &signature)? {
+        // A concurrent identical request won the race: answer with what it registered.
+        return already_issued(db, &request.transaction_id, &request_sha256)?
+            .ok_or(MunicipalError::TransactionConflict);
+    }
+    Ok(MunicipalAnswer { document: document_bytes.into(), signature: signature.into() })
+}
+
+fn already_issued(db: &Db, transaction_id: &str, request_sha256: &str) -> Result<Option<MunicipalAnswer>, MunicipalError> {
+    match db.issuance(transaction_id)? {
+        None => Ok(None),
+        Some(record) if record.request_sha256 == request_sha256 => {
+            Ok(Some(MunicipalAnswer { document: record.document.into(), signature: record.signature.into() }))
+        }
+        Some(_) => Err(MunicipalError::TransactionConflict),
+    }
+}
+
+/// Deterministic per transaction, so a repeated request gets the same serial.
+fn document_serial(m: &Municipality, transaction_id: &str) -> String {
+    let digest = sha256(transaction_id.as_bytes());
+    format!("{}-{}", m.code, hex::encode(&digest[..6]).to_uppercase())
+}
+
+fn body_for(kind: CertificateKind, r: &Resident) -> DocumentBody {
+    match kind {
+        CertificateKind::Juminhyo => DocumentBody::Juminhyo(JuminhyoBody {
+            name: r.name.clone(),
+            name_kana: r.name_kana.clone(),
+            birth_date: r.birth_date.clone(),
+            sex: r.sex.clone(),
+            address: r.address.clone(),
+            householder: r.householder.clone(),
+            relationship: r.relationship.clone(),
+            resident_since: r.resident_since.clone(),
+        }),
+    }
+}

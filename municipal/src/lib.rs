@@ -1,0 +1,20 @@
+//! The reference municipal issuing server (証明発行サーバ): it trusts only the exchange
+//! center's attestation, finds the resident by card certificate, and signs a document
+//! bound to the transaction. The dev card-validation service lives beside it.
+
+pub mod db;
+pub mod http;
+pub mod issue;
+pub mod seed;
+pub mod validation;
+
+use p256::ecdsa::{SigningKey, VerifyingKey};
+use kofu_shared::MunicipalityCode;
+
+/// Who this server is and whom it trusts.
+pub struct Municipality {
+    pub code: MunicipalityCode,
+    pub name: String,
+    pub signing_key: SigningKey,
+    pub center_key: VerifyingKey,
+}

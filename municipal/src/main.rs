@@ -1,0 +1,80 @@
+//! `kofu-municipal serve|seed-dev`.
+
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use kofu_municipal::Municipality;
+use kofu_municipal::db::Db;
+use kofu_municipal::http::{AppState, router};
+use kofu_shared::MunicipalityCode;
+use kofu_shared::signing::{p256_public_key, p256_signing_key};
+
+#[derive(Parser)]
+#[command(about = "kofu reference municipal issuing server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the issuing API and the dev validation service.
+    Serve {
+        /// Loopback by default; a municipality puts its own front end before it.
+        #[arg(long, default_value = "127.0.0.1:8790")]
+        listen: String,
+        #[arg(long)]
+        db: String,
+        #[arg(long, default_value = "122319")]
+        code: String,
+        #[arg(long, default_value = "印西市")]
+        name: String,
+        /// PKCS#8 DER of the municipal P-256 signing key.
+        #[arg(long)]
+        key: String,
+        /// DER (SPKI) of the exchange center's P-256 key.
+        #[arg(long)]
+        center_key: String,
+    },
+    /// Create the database and load the fictional dev residents (TEST ONLY).
+    SeedDev {
+        #[arg(long)]
+        db: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("kofu-municipal: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::SeedDev { db } => {
+            let db = Db::open(&db).map_err(|e| e.to_string())?;
+            kofu_municipal::seed::seed_dev(&db).map_err(|e| e.to_string())?;
+            eprintln!("seeded {} dev residents", kofu_municipal::seed::RESIDENTS.len());
+            Ok(())
+        }
+        Command::Serve { listen, db, code, name, key, center_key } => {
+            let code = MunicipalityCode::parse(&code).map_err(|e| e.to_string())?;
+            let key = std::fs::read(&key).map_err(|e| format!("reading {key}: {e}"))?;
+            let signing_key = p256_signing_key(&key).map_err(|e| format!("municipal key: {e}"))?;
+            let center = std::fs::read(&center_key).map_err(|e| format!("reading {center_key}: {e}"))?;
+            let center_key = p256_public_key(&center).map_err(|e| format!("center key: {e}"))?;
+            let db = Db::open(&db).map_err(|e| e.to_string())?;
+            let state = Arc::new(AppState { municipality: Municipality { code, name, signing_key, center_key }, db });
+            let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("bind {listen}: {e}"))?;
+            eprintln!("kofu-municipal {code} listening on http://{listen}");
+            axum::serve(listener, router(state))
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await
+                .map_err(|e| e.to_string())
+        }
+    }
+}

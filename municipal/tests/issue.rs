@@ -1,0 +1,162 @@
+//! The municipal issuing core against a real SQLite database with the dev seed.
+
+use futures_executor::block_on;
+use kofu_card::virtual_card::VirtualCard;
+use kofu_card::{Jpki, Pin};
+use kofu_municipal::Municipality;
+use kofu_municipal::db::Db;
+use kofu_municipal::issue::{MunicipalError, handle_issue};
+use kofu_municipal::seed::seed_dev;
+use kofu_municipal::validation::card_status;
+use kofu_shared::cert::ParsedCert;
+use kofu_shared::kiosk::expected_binding;
+use kofu_shared::signing::*;
+use kofu_shared::wire::*;
+use kofu_shared::{ErrorCode, MunicipalityCode};
+
+const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-only/");
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{FIX}{name}")).unwrap()
+}
+
+fn setup() -> (Municipality, Db, tempdir::Dir) {
+    let dir = tempdir::Dir::new();
+    let db = Db::open(dir.path("m.sqlite").to_str().unwrap()).unwrap();
+    seed_dev(&db).unwrap();
+    let m = Municipality {
+        code: MunicipalityCode::parse("122319").unwrap(),
+        name: "印西市".into(),
+        signing_key: p256_signing_key(&fixture("municipal-122319.key.der")).unwrap(),
+        center_key: p256_public_key(&fixture("center.pub.der")).unwrap(),
+    };
+    (m, db, dir)
+}
+
+/// What the center sends for `card`, signed with `center_key`.
+fn forward(card: &str, center_key: &str, transaction_id: &str) -> (IssueRequest, Vec<u8>) {
+    block_on(async {
+        let vc = VirtualCard::new(&fixture(&format!("{card}.key.der")), &fixture(&format!("{card}.cert.der")), b"1234").unwrap();
+        let mut jpki = Jpki::new(vc);
+        jpki.select_jpki().await.unwrap();
+        let certificate = jpki.read_auth_certificate().await.unwrap();
+        jpki.pin_state().await.unwrap();
+        jpki.verify_pin(&Pin::parse("1234").unwrap()).await.unwrap();
+        let request = IssueRequest {
+            version: 1,
+            transaction_id: transaction_id.into(),
+            kiosk_id: "kiosk-dev-001".into(),
+            challenge: vec![9u8; 32].into(),
+            certificate: CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 },
+            card_certificate: certificate.clone().into(),
+            created_at: 0,
+        };
+        let request_bytes = serde_json::to_vec(&request).unwrap();
+        let card_signature = jpki.sign_digest_info(&card_digest_info(&request_bytes)).await.unwrap();
+        let forward = Forward {
+            version: 1,
+            request: request_bytes.into(),
+            card_signature: card_signature.into(),
+            municipality: MunicipalityCode::parse("122319").unwrap(),
+            card_serial: ParsedCert::parse(&certificate).unwrap().serial_hex,
+            verified_at: 1,
+        };
+        let forward_bytes = serde_json::to_vec(&forward).unwrap();
+        let key = p256_signing_key(&fixture(center_key)).unwrap();
+        let attestation = p256_sign(&key, &center_message(&forward_bytes)).to_vec();
+        let envelope = ForwardEnvelope { forward: forward_bytes.into(), attestation: attestation.into() };
+        (request, serde_json::to_vec(&envelope).unwrap())
+    })
+}
+
+const TX: &str = "00112233445566778899aabbccddeeff";
+
+#[test]
+fn issues_a_signed_juminhyo_bound_to_the_transaction_once() {
+    let (m, db, _dir) = setup();
+    let (request, body) = forward("card-1", "center.key.der", TX);
+    let answer = handle_issue(&m, &db, &body, 1000).unwrap();
+    let key = p256_public_key(&fixture("municipal-122319.pub.der")).unwrap();
+    p256_verify(&key, &municipal_message(&answer.document.0), &answer.signature.0).unwrap();
+    let document: Document = serde_json::from_slice(&answer.document.0).unwrap();
+    assert_eq!(document.binding, expected_binding(&request));
+    let DocumentBody::Juminhyo(body_fields) = &document.body;
+    assert_eq!(body_fields.name, "木下 花子");
+    // Asked again: the same document, no second register entry.
+    let again = handle_issue(&m, &db, &body, 2000).unwrap();
+    assert_eq!(again, answer);
+    assert_eq!(db.issuance_count().unwrap(), 1);
+}
+
+#[test]
+fn a_reused_transaction_id_with_another_request_is_refused() {
+    let (m, db, _dir) = setup();
+    handle_issue(&m, &db, &forward("card-1", "center.key.der", TX).1, 1).unwrap();
+    let err = handle_issue(&m, &db, &forward("card-2", "center.key.der", TX).1, 2).unwrap_err();
+    assert!(matches!(err, MunicipalError::TransactionConflict));
+}
+
+#[test]
+fn only_the_center_can_ask() {
+    let (m, db, _dir) = setup();
+    let (_, body) = forward("card-1", "kiosk-dev-001.key.der", TX);
+    let err = handle_issue(&m, &db, &body, 1).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::AttestationInvalid);
+    assert_eq!(db.issuance_count().unwrap(), 0);
+}
+
+#[test]
+fn a_card_nobody_holds_is_not_found() {
+    let (m, db, _dir) = setup();
+    let (_, body) = forward("card-rogue", "center.key.der", TX);
+    let err = handle_issue(&m, &db, &body, 1).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::ResidentNotFound);
+}
+
+#[test]
+fn garbage_is_a_typed_error_and_errors_carry_no_personal_data() {
+    let (m, db, _dir) = setup();
+    for junk in [&b""[..], b"{}", b"[1,2]", b"\xff\xfe", br#"{"forward":"AA","attestation":"AA"}"#] {
+        let err = handle_issue(&m, &db, junk, 1).unwrap_err();
+        let text = err.to_api_error().to_json();
+        assert!(!text.contains("木下"), "{text}");
+    }
+    let big = vec![b'x'; kofu_shared::limits::MAX_BODY_BYTES + 1];
+    assert!(matches!(handle_issue(&m, &db, &big, 1), Err(MunicipalError::BodyTooLarge)));
+}
+
+#[test]
+fn validation_service_names_the_residence_municipality() {
+    let (_, db, _dir) = setup();
+    let cert = ParsedCert::parse(&fixture("card-1.cert.der")).unwrap();
+    let query = CardStatusQuery { card_serial: cert.serial_hex.clone(), issuer_sha256: cert.issuer_sha256().to_vec().into() };
+    let answer = card_status(&db, &serde_json::to_vec(&query).unwrap()).unwrap();
+    assert_eq!(answer.status, CardStatus::Valid);
+    assert_eq!(answer.municipality.unwrap().to_string(), "122319");
+    let rogue = ParsedCert::parse(&fixture("card-rogue.cert.der")).unwrap();
+    let query = CardStatusQuery { card_serial: rogue.serial_hex.clone(), issuer_sha256: rogue.issuer_sha256().to_vec().into() };
+    assert_eq!(card_status(&db, &serde_json::to_vec(&query).unwrap()).unwrap().status, CardStatus::Unknown);
+}
+
+/// A temporary folder removed on drop (std only).
+mod tempdir {
+    use std::path::PathBuf;
+    pub struct Dir(PathBuf);
+    impl Dir {
+        pub fn new() -> Self {
+            use std::sync::atomic::{AtomicU32, Ordering};
+            static N: AtomicU32 = AtomicU32::new(0);
+            let p = std::env::temp_dir().join(format!("kofu-municipal-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+            std::fs::create_dir_all(&p).unwrap();
+            Dir(p)
+        }
+        pub fn path(&self, name: &str) -> PathBuf {
+            self.0.join(name)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
