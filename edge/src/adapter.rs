@@ -5,9 +5,7 @@ use std::cell::OnceCell;
 use std::rc::Rc;
 
 use serde::Deserialize;
-use worker::{
-    AbortSignal, Cors, D1Database, Date, Env, Fetch, Headers, Method, Request, RequestInit, Response, event,
-};
+use worker::{AbortSignal, Cors, D1Database, Date, Env, Fetch, Headers, Method, Request, RequestInit, Response, event};
 
 use crate::core::challenge::create_challenge;
 use crate::core::issue::issue;
@@ -43,13 +41,10 @@ fn config(env: &Env) -> Result<Rc<EdgeConfig>, EdgeError> {
 }
 
 fn text_binding(env: &Env, name: &str) -> Result<String, EdgeError> {
-    env.secret(name)
-        .map(|s| s.to_string())
-        .or_else(|_| env.var(name).map(|v| v.to_string()))
-        .map_err(|_| {
-            worker::console_error!("configuration: {name} is not set");
-            storage("configuration")
-        })
+    env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).map_err(|_| {
+        worker::console_error!("configuration: {name} is not set");
+        storage("configuration")
+    })
 }
 
 fn storage(what: &str) -> EdgeError {
@@ -209,12 +204,19 @@ impl Backend for D1Backend {
         Ok(())
     }
 
-    async fn consume_challenge(&self, nonce: &[u8], kiosk_id: &str, now: u64) -> Result<ChallengeOutcome, BackendError> {
+    async fn consume_challenge(
+        &self,
+        nonce: &[u8],
+        kiosk_id: &str,
+        now: u64,
+    ) -> Result<ChallengeOutcome, BackendError> {
         let nonce = hex::encode(nonce);
         // One conditional UPDATE: of concurrent callers exactly one sees changes == 1.
         let result = self
             .db
-            .prepare("UPDATE challenges SET used = 1 WHERE nonce = ?1 AND kiosk_id = ?2 AND used = 0 AND expires_at > ?3")
+            .prepare(
+                "UPDATE challenges SET used = 1 WHERE nonce = ?1 AND kiosk_id = ?2 AND used = 0 AND expires_at > ?3",
+            )
             .bind(&[nonce.clone().into(), kiosk_id.into(), (now as f64).into()])
             .map_err(d1_err)?
             .run()
@@ -280,9 +282,7 @@ async fn post_json(url: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError>
     let headers = Headers::new();
     headers.set("content-type", "application/json").map_err(unreachable)?;
     let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_body(Some(js_sys_uint8(&body)));
+    init.with_method(Method::Post).with_headers(headers).with_body(Some(js_sys_uint8(&body)));
     let request = Request::new_with_init(url, &init).map_err(unreachable)?;
     let signal = AbortSignal::from(web_sys::AbortSignal::timeout_with_u32(UPSTREAM_TIMEOUT_MS));
     let mut response = Fetch::Request(request).send_with_signal(&signal).await.map_err(unreachable)?;

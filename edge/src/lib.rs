@@ -3,6 +3,5 @@
 
 pub mod core;
 
-
 #[cfg(target_arch = "wasm32")]
 mod adapter;

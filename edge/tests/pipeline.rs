@@ -10,7 +10,9 @@ use kofu_edge::core::memory::MemoryBackend;
 use kofu_edge::core::{EdgeConfig, EdgeError, HttpAnswer, KioskRecord, MunicipalityRecord};
 use kofu_shared::cert::{CertError, ParsedCert};
 use kofu_shared::kiosk::{expected_binding, open_answer, sign_envelope};
-use kofu_shared::signing::{card_digest_info, center_message, municipal_message, p256_public_key, p256_sign, p256_signing_key, p256_verify};
+use kofu_shared::signing::{
+    card_digest_info, center_message, municipal_message, p256_public_key, p256_sign, p256_signing_key, p256_verify,
+};
 use kofu_shared::wire::*;
 use kofu_shared::{Bytes, ErrorCode, MunicipalityCode};
 
@@ -93,7 +95,9 @@ fn kiosk_request(config: &EdgeConfig, backend: &MemoryBackend, card: &str) -> (I
     block_on(async {
         let body = br#"{"kiosk_id":"kiosk-dev-001"}"#;
         let challenge = create_challenge(config, backend, body, now(), rand_nonce()).await.unwrap();
-        let virtual_card = VirtualCard::new(&fixture(&format!("{card}.key.der")), &fixture(&format!("{card}.cert.der")), b"1234").unwrap();
+        let virtual_card =
+            VirtualCard::new(&fixture(&format!("{card}.key.der")), &fixture(&format!("{card}.cert.der")), b"1234")
+                .unwrap();
         let mut jpki = Jpki::new(virtual_card);
         jpki.select_jpki().await.unwrap();
         let certificate = jpki.read_auth_certificate().await.unwrap();
@@ -146,10 +150,7 @@ fn every_single_byte_change_after_signing_is_refused() {
         tampered.request.0[pos] ^= 0x01;
         let body = serde_json::to_vec(&tampered).unwrap();
         let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
-        assert!(
-            matches!(err, EdgeError::KioskSignature | EdgeError::Malformed(_)),
-            "byte {pos}: {err:?}"
-        );
+        assert!(matches!(err, EdgeError::KioskSignature | EdgeError::Malformed(_)), "byte {pos}: {err:?}");
     }
     assert!(backend.forwarded.borrow().is_empty());
 }

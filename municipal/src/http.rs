@@ -39,12 +39,7 @@ async fn access_log(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
-    let code = response
-        .headers()
-        .get("x-kofu-error")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    let code = response.headers().get("x-kofu-error").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
     eprintln!("{method} {path} {} {code} {}ms", response.status().as_u16(), started.elapsed().as_millis());
     response
 }

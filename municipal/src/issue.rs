@@ -122,7 +122,11 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
     Ok(MunicipalAnswer { document: document_bytes.into(), signature: signature.into() })
 }
 
-fn already_issued(db: &Db, transaction_id: &str, request_sha256: &str) -> Result<Option<MunicipalAnswer>, MunicipalError> {
+fn already_issued(
+    db: &Db,
+    transaction_id: &str,
+    request_sha256: &str,
+) -> Result<Option<MunicipalAnswer>, MunicipalError> {
     match db.issuance(transaction_id)? {
         None => Ok(None),
         Some(record) if record.request_sha256 == request_sha256 => {

@@ -8,8 +8,8 @@ pub mod issue;
 pub mod seed;
 pub mod validation;
 
-use p256::ecdsa::{SigningKey, VerifyingKey};
 use kofu_shared::MunicipalityCode;
+use p256::ecdsa::{SigningKey, VerifyingKey};
 
 /// Who this server is and whom it trusts.
 pub struct Municipality {

@@ -21,10 +21,9 @@ pub fn card_status(db: &Db, body: &[u8]) -> Result<CardStatusAnswer, ValidationE
     }
     let found = db.card_status(&hex::encode(&query.issuer_sha256.0), &query.card_serial)?;
     Ok(match found {
-        Some((status, municipality)) if status == "valid" => CardStatusAnswer {
-            status: CardStatus::Valid,
-            municipality: MunicipalityCode::parse(&municipality).ok(),
-        },
+        Some((status, municipality)) if status == "valid" => {
+            CardStatusAnswer { status: CardStatus::Valid, municipality: MunicipalityCode::parse(&municipality).ok() }
+        }
         Some(_) => CardStatusAnswer { status: CardStatus::Revoked, municipality: None },
         None => CardStatusAnswer { status: CardStatus::Unknown, municipality: None },
     })

@@ -36,7 +36,8 @@ fn setup() -> (Municipality, Db, tempdir::Dir) {
 /// What the center sends for `card`, signed with `center_key`.
 fn forward(card: &str, center_key: &str, transaction_id: &str) -> (IssueRequest, Vec<u8>) {
     block_on(async {
-        let vc = VirtualCard::new(&fixture(&format!("{card}.key.der")), &fixture(&format!("{card}.cert.der")), b"1234").unwrap();
+        let vc = VirtualCard::new(&fixture(&format!("{card}.key.der")), &fixture(&format!("{card}.cert.der")), b"1234")
+            .unwrap();
         let mut jpki = Jpki::new(vc);
         jpki.select_jpki().await.unwrap();
         let certificate = jpki.read_auth_certificate().await.unwrap();
@@ -129,12 +130,14 @@ fn garbage_is_a_typed_error_and_errors_carry_no_personal_data() {
 fn validation_service_names_the_residence_municipality() {
     let (_, db, _dir) = setup();
     let cert = ParsedCert::parse(&fixture("card-1.cert.der")).unwrap();
-    let query = CardStatusQuery { card_serial: cert.serial_hex.clone(), issuer_sha256: cert.issuer_sha256().to_vec().into() };
+    let query =
+        CardStatusQuery { card_serial: cert.serial_hex.clone(), issuer_sha256: cert.issuer_sha256().to_vec().into() };
     let answer = card_status(&db, &serde_json::to_vec(&query).unwrap()).unwrap();
     assert_eq!(answer.status, CardStatus::Valid);
     assert_eq!(answer.municipality.unwrap().to_string(), "122319");
     let rogue = ParsedCert::parse(&fixture("card-rogue.cert.der")).unwrap();
-    let query = CardStatusQuery { card_serial: rogue.serial_hex.clone(), issuer_sha256: rogue.issuer_sha256().to_vec().into() };
+    let query =
+        CardStatusQuery { card_serial: rogue.serial_hex.clone(), issuer_sha256: rogue.issuer_sha256().to_vec().into() };
     assert_eq!(card_status(&db, &serde_json::to_vec(&query).unwrap()).unwrap().status, CardStatus::Unknown);
 }
 
@@ -146,7 +149,11 @@ mod tempdir {
         pub fn new() -> Self {
             use std::sync::atomic::{AtomicU32, Ordering};
             static N: AtomicU32 = AtomicU32::new(0);
-            let p = std::env::temp_dir().join(format!("kofu-municipal-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+            let p = std::env::temp_dir().join(format!(
+                "kofu-municipal-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
             std::fs::create_dir_all(&p).unwrap();
             Dir(p)
         }

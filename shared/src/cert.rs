@@ -2,9 +2,9 @@
 //! original TBS bytes (never a re-encoding), the validity period, and RSA signatures.
 
 use der::{Decode, Encode, Reader, SliceReader};
+use rsa::PublicKey;
 use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::pkcs8::DecodePublicKey;
-use rsa::PublicKey;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
@@ -58,21 +58,13 @@ impl ParsedCert {
         let validity = tbs.validity();
         let not_before_ms = validity.not_before.to_unix_duration().as_millis() as u64;
         let not_after_ms = validity.not_after.to_unix_duration().as_millis() as u64;
-        let spki_der = tbs
-            .subject_public_key_info()
-            .to_der()
-            .map_err(|_| CertError::Malformed)?;
-        let public_key =
-            PublicKey::from_public_key_der(&spki_der).map_err(|_| CertError::UnsupportedKey)?;
+        let spki_der = tbs.subject_public_key_info().to_der().map_err(|_| CertError::Malformed)?;
+        let public_key = PublicKey::from_public_key_der(&spki_der).map_err(|_| CertError::UnsupportedKey)?;
         if rsa::traits::PublicKeyParts::size(&public_key) != 256 {
             return Err(CertError::UnsupportedKey);
         }
         let signature_algorithm = cert.signature_algorithm().oid.to_string();
-        let signature = cert
-            .signature()
-            .as_bytes()
-            .ok_or(CertError::Malformed)?
-            .to_vec();
+        let signature = cert.signature().as_bytes().ok_or(CertError::Malformed)?.to_vec();
         Ok(ParsedCert {
             serial_hex,
             issuer_der,
@@ -107,10 +99,7 @@ impl ParsedCert {
 
     /// Finds the anchor that issued this certificate and checks its signature and both validity periods.
     pub fn verify_chain(&self, anchors: &[ParsedCert], now_ms: u64) -> Result<(), CertError> {
-        let anchor = anchors
-            .iter()
-            .find(|a| a.subject_der == self.issuer_der)
-            .ok_or(CertError::Untrusted)?;
+        let anchor = anchors.iter().find(|a| a.subject_der == self.issuer_der).ok_or(CertError::Untrusted)?;
         self.verify_issued_by(anchor)?;
         if !self.is_valid_at(now_ms) || !anchor.is_valid_at(now_ms) {
             return Err(CertError::OutOfDate);
@@ -122,8 +111,7 @@ impl ParsedCert {
 /// RSA PKCS#1 v1.5 with a SHA-256 DigestInfo over `message`.
 pub fn verify_rsa_sha256(key: &PublicKey, message: &[u8], sig: &[u8]) -> Result<(), CertError> {
     let hashed = Sha256::digest(message);
-    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, sig)
-        .map_err(|_| CertError::BadSignature)
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, sig).map_err(|_| CertError::BadSignature)
 }
 
 /// The TBSCertificate exactly as it appears in the input.
@@ -147,10 +135,7 @@ mod tests {
     const JLIS_2023: &str = include_str!("../../../shared/trust/jpki/auth_ca_2023.pem");
 
     fn now_ms() -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
     }
 
     #[test]

@@ -49,8 +49,7 @@ pub fn open_answer(response: &IssueResponse, expected: &Binding) -> Result<Docum
     let bytes = &response.answer.document.0;
     p256_verify(&key, &municipal_message(bytes), &response.answer.signature.0)
         .map_err(|_| DocumentError::BadSignature)?;
-    let document: Document =
-        parse_limited(bytes, limits::MAX_DOCUMENT_BYTES).map_err(|_| DocumentError::Malformed)?;
+    let document: Document = parse_limited(bytes, limits::MAX_DOCUMENT_BYTES).map_err(|_| DocumentError::Malformed)?;
     if &document.binding != expected {
         return Err(DocumentError::NotThisTransaction);
     }

@@ -16,11 +16,7 @@ pub enum MunicipalityCodeError {
 impl MunicipalityCode {
     /// The check digit for five leading digits: (11 − Σ dᵢ·wᵢ mod 11) mod 10, weights 6..2.
     pub fn check_digit(first5: [u8; 5]) -> u8 {
-        let sum: u32 = first5
-            .iter()
-            .zip([6u32, 5, 4, 3, 2])
-            .map(|(d, w)| u32::from(*d) * w)
-            .sum();
+        let sum: u32 = first5.iter().zip([6u32, 5, 4, 3, 2]).map(|(d, w)| u32::from(*d) * w).sum();
         ((11 - sum % 11) % 10) as u8
     }
 

@@ -199,10 +199,7 @@ pub struct CardStatusAnswer {
 }
 
 /// Parses JSON with the body limit applied first.
-pub fn parse_limited<T: serde::de::DeserializeOwned>(
-    bytes: &[u8],
-    limit: usize,
-) -> Result<T, ParseError> {
+pub fn parse_limited<T: serde::de::DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, ParseError> {
     if bytes.len() > limit {
         return Err(ParseError::TooLarge);
     }

@@ -56,7 +56,8 @@ pub trait Backend {
 
     /// Marks the challenge used if it is this kiosk's, unused and unexpired — atomically,
     /// so of any number of concurrent callers exactly one gets `Consumed`.
-    async fn consume_challenge(&self, nonce: &[u8], kiosk_id: &str, now: u64) -> Result<ChallengeOutcome, BackendError>;
+    async fn consume_challenge(&self, nonce: &[u8], kiosk_id: &str, now: u64)
+    -> Result<ChallengeOutcome, BackendError>;
 
     async fn card_status(&self, query: &CardStatusQuery) -> Result<CardStatusAnswer, BackendError>;
 

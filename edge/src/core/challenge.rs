@@ -16,19 +16,12 @@ pub async fn create_challenge<B: Backend>(
     if !is_kiosk_id(&request.kiosk_id) {
         return Err(EdgeError::Malformed("kiosk_id"));
     }
-    let kiosk = backend
-        .kiosk(&request.kiosk_id)
-        .await
-        .map_err(EdgeError::Storage)?
-        .ok_or(EdgeError::UnknownKiosk)?;
+    let kiosk = backend.kiosk(&request.kiosk_id).await.map_err(EdgeError::Storage)?.ok_or(EdgeError::UnknownKiosk)?;
     if !kiosk.active {
         return Err(EdgeError::KioskInactive);
     }
     let expires_at = now_ms + config.challenge_ttl_ms;
-    backend
-        .store_challenge(&nonce, &kiosk.id, expires_at)
-        .await
-        .map_err(EdgeError::Storage)?;
+    backend.store_challenge(&nonce, &kiosk.id, expires_at).await.map_err(EdgeError::Storage)?;
     Ok(ChallengeResponse { challenge: nonce.to_vec().into(), expires_at })
 }
 

@@ -6,8 +6,8 @@ use kofu_shared::cert::{ParsedCert, verify_rsa_sha256};
 use kofu_shared::limits::{CHALLENGE_BYTES, MAX_BODY_BYTES, MAX_CARD_CERT_BYTES, MAX_DOCUMENT_BYTES};
 use kofu_shared::signing::{card_message, center_message, kiosk_message, p256_public_key, p256_sign, p256_verify};
 use kofu_shared::wire::{
-    CardStatus, CardStatusQuery, Forward, ForwardEnvelope, IssueEnvelope, IssueRequest, IssueResponse,
-    MunicipalAnswer, PROTOCOL_VERSION, is_kiosk_id, is_transaction_id, parse_limited,
+    CardStatus, CardStatusQuery, Forward, ForwardEnvelope, IssueEnvelope, IssueRequest, IssueResponse, MunicipalAnswer,
+    PROTOCOL_VERSION, is_kiosk_id, is_transaction_id, parse_limited,
 };
 use kofu_shared::{ApiError, ErrorCode, MunicipalityCode};
 
@@ -56,8 +56,7 @@ pub fn parse_envelope(body: &[u8]) -> Result<IssueEnvelope, EdgeError> {
 }
 
 pub fn parse_request(bytes: &[u8]) -> Result<IssueRequest, EdgeError> {
-    let request: IssueRequest =
-        parse_limited(bytes, MAX_BODY_BYTES).map_err(|_| EdgeError::Malformed("request"))?;
+    let request: IssueRequest = parse_limited(bytes, MAX_BODY_BYTES).map_err(|_| EdgeError::Malformed("request"))?;
     if request.version != PROTOCOL_VERSION {
         return Err(EdgeError::Malformed("version"));
     }
@@ -80,11 +79,7 @@ pub fn parse_request(bytes: &[u8]) -> Result<IssueRequest, EdgeError> {
 }
 
 async fn active_kiosk<B: Backend>(backend: &B, kiosk_id: &str) -> Result<KioskRecord, EdgeError> {
-    let kiosk = backend
-        .kiosk(kiosk_id)
-        .await
-        .map_err(EdgeError::Storage)?
-        .ok_or(EdgeError::UnknownKiosk)?;
+    let kiosk = backend.kiosk(kiosk_id).await.map_err(EdgeError::Storage)?.ok_or(EdgeError::UnknownKiosk)?;
     if !kiosk.active {
         return Err(EdgeError::KioskInactive);
     }
@@ -92,9 +87,9 @@ async fn active_kiosk<B: Backend>(backend: &B, kiosk_id: &str) -> Result<KioskRe
 }
 
 pub fn verify_kiosk_signature(kiosk: &KioskRecord, envelope: &IssueEnvelope) -> Result<(), EdgeError> {
-    let key = p256_public_key(&kiosk.public_key).map_err(|_| EdgeError::Storage(
-        super::BackendError::Storage(String::from("kiosk key in directory is not P-256")),
-    ))?;
+    let key = p256_public_key(&kiosk.public_key).map_err(|_| {
+        EdgeError::Storage(super::BackendError::Storage(String::from("kiosk key in directory is not P-256")))
+    })?;
     let message = kiosk_message(&envelope.request.0, &envelope.card_signature.0);
     p256_verify(&key, &message, &envelope.kiosk_signature.0).map_err(|_| EdgeError::KioskSignature)
 }
@@ -128,10 +123,8 @@ pub fn verify_card_signature(card: &ParsedCert, envelope: &IssueEnvelope) -> Res
 }
 
 async fn card_residence<B: Backend>(backend: &B, card: &ParsedCert) -> Result<MunicipalityCode, EdgeError> {
-    let query = CardStatusQuery {
-        card_serial: card.serial_hex.clone(),
-        issuer_sha256: card.issuer_sha256().to_vec().into(),
-    };
+    let query =
+        CardStatusQuery { card_serial: card.serial_hex.clone(), issuer_sha256: card.issuer_sha256().to_vec().into() };
     let answer = backend.card_status(&query).await.map_err(EdgeError::Validation)?;
     match (answer.status, answer.municipality) {
         (CardStatus::Valid, Some(code)) => Ok(code),
@@ -145,11 +138,8 @@ async fn enabled_municipality<B: Backend>(
     backend: &B,
     code: MunicipalityCode,
 ) -> Result<MunicipalityRecord, EdgeError> {
-    let municipality = backend
-        .municipality(code)
-        .await
-        .map_err(EdgeError::Storage)?
-        .ok_or(EdgeError::MunicipalityUnknown)?;
+    let municipality =
+        backend.municipality(code).await.map_err(EdgeError::Storage)?.ok_or(EdgeError::MunicipalityUnknown)?;
     if !municipality.enabled {
         return Err(EdgeError::MunicipalityDisabled);
     }
@@ -183,10 +173,7 @@ async fn forward_to_municipality<B: Backend>(
     municipality: &MunicipalityRecord,
     body: Vec<u8>,
 ) -> Result<MunicipalAnswer, EdgeError> {
-    let answer = backend
-        .forward(&municipality.endpoint, body)
-        .await
-        .map_err(EdgeError::MunicipalityUnavailable)?;
+    let answer = backend.forward(&municipality.endpoint, body).await.map_err(EdgeError::MunicipalityUnavailable)?;
     let limit = MAX_DOCUMENT_BYTES * 2;
     match answer.status {
         200 => parse_limited::<MunicipalAnswer>(&answer.body, limit)

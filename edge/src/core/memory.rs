@@ -51,7 +51,12 @@ impl Backend for MemoryBackend {
         Ok(())
     }
 
-    async fn consume_challenge(&self, nonce: &[u8], kiosk_id: &str, now: u64) -> Result<ChallengeOutcome, BackendError> {
+    async fn consume_challenge(
+        &self,
+        nonce: &[u8],
+        kiosk_id: &str,
+        now: u64,
+    ) -> Result<ChallengeOutcome, BackendError> {
         let mut challenges = self.challenges.borrow_mut();
         let Some(c) = challenges.get_mut(nonce).filter(|c| c.kiosk_id == kiosk_id) else {
             return Ok(ChallengeOutcome::Unknown);

@@ -1,0 +1,39 @@
+//! Dev and test builds only (cargo feature `dev`): the virtual cards and the dev kiosk
+//! key, all TEST-ONLY fixtures. A release kiosk build does not compile this file.
+
+use kofu_card::virtual_card::VirtualCard;
+
+use crate::session::KioskIdentity;
+
+/// The PIN of every virtual card.
+pub const VIRTUAL_PIN: &[u8; 4] = b"1234";
+pub const DEV_KIOSK_ID: &str = "kiosk-dev-001";
+
+const CARDS: [(&[u8], &[u8]); 3] = [
+    (
+        include_bytes!("../../fixtures/test-only/card-1.key.der"),
+        include_bytes!("../../fixtures/test-only/card-1.cert.der"),
+    ),
+    (
+        include_bytes!("../../fixtures/test-only/card-2.key.der"),
+        include_bytes!("../../fixtures/test-only/card-2.cert.der"),
+    ),
+    (
+        include_bytes!("../../fixtures/test-only/card-3.key.der"),
+        include_bytes!("../../fixtures/test-only/card-3.cert.der"),
+    ),
+];
+const KIOSK_KEY: &[u8] = include_bytes!("../../fixtures/test-only/kiosk-dev-001.key.der");
+
+pub const VIRTUAL_CARD_COUNT: usize = CARDS.len();
+
+/// Virtual card `n` (1-based; out of range picks card 1).
+pub fn virtual_card(n: usize) -> Option<VirtualCard> {
+    let (key, cert) = CARDS.get(n.wrapping_sub(1)).unwrap_or(&CARDS[0]);
+    VirtualCard::new(key, cert, VIRTUAL_PIN).ok()
+}
+
+pub fn kiosk_identity() -> Option<KioskIdentity> {
+    let key = kofu_shared::signing::p256_signing_key(KIOSK_KEY).ok()?;
+    Some(KioskIdentity { kiosk_id: DEV_KIOSK_ID.into(), key })
+}

@@ -1,0 +1,77 @@
+//! The exchange center over `fetch`.
+
+use kofu_shared::ApiError;
+use kofu_shared::wire::{ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::session::{EdgeApi, EdgeCallError};
+
+/// Largest answer read from the edge.
+const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+pub struct HttpEdge {
+    pub base_url: String,
+}
+
+impl EdgeApi for HttpEdge {
+    async fn challenge(&self, kiosk_id: &str) -> Result<ChallengeResponse, EdgeCallError> {
+        let body = ChallengeRequest { kiosk_id: kiosk_id.to_owned() };
+        request("POST", &format!("{}/v1/challenges", self.base_url), Some(&body)).await
+    }
+
+    async fn issue(&self, envelope: &IssueEnvelope) -> Result<IssueResponse, EdgeCallError> {
+        request("POST", &format!("{}/v1/issue", self.base_url), Some(envelope)).await
+    }
+}
+
+/// The app's runtime configuration, served beside it as `/config.json`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct AppConfig {
+    pub edge_url: String,
+}
+
+pub async fn load_config() -> Result<AppConfig, EdgeCallError> {
+    request::<(), AppConfig>("GET", "config.json", None).await
+}
+
+async fn request<B: Serialize, R: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: Option<&B>,
+) -> Result<R, EdgeCallError> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = body {
+        let json = serde_json::to_string(body).map_err(|_| EdgeCallError::Malformed)?;
+        init.set_body(&JsValue::from_str(&json));
+        let headers = web_sys::Headers::new().map_err(|_| EdgeCallError::Network)?;
+        headers.set("content-type", "application/json").map_err(|_| EdgeCallError::Network)?;
+        init.set_headers(&headers);
+    }
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| EdgeCallError::Network)?;
+    let window = web_sys::window().ok_or(EdgeCallError::Network)?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| EdgeCallError::Network)?
+        .dyn_into()
+        .map_err(|_| EdgeCallError::Network)?;
+    let text = JsFuture::from(response.text().map_err(|_| EdgeCallError::Network)?)
+        .await
+        .map_err(|_| EdgeCallError::Network)?
+        .as_string()
+        .ok_or(EdgeCallError::Malformed)?;
+    if text.len() > MAX_ANSWER_BYTES {
+        return Err(EdgeCallError::Malformed);
+    }
+    if response.ok() {
+        serde_json::from_str(&text).map_err(|_| EdgeCallError::Malformed)
+    } else {
+        match serde_json::from_str::<ApiError>(&text) {
+            Ok(e) => Err(EdgeCallError::Refused(e.error.code)),
+            Err(_) => Err(EdgeCallError::Network),
+        }
+    }
+}

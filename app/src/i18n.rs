@@ -1,0 +1,73 @@
+//! Resident-facing text: Japanese first, English second.
+
+use kofu_shared::ErrorCode;
+
+/// A message in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text {
+    pub ja: &'static str,
+    pub en: &'static str,
+}
+
+const fn t(ja: &'static str, en: &'static str) -> Text {
+    Text { ja, en }
+}
+
+pub const TITLE: Text = t("証明書交付サービス", "Certificate service");
+pub const IDLE: Text = t("マイナンバーカードを置いてください", "Please place your My Number card");
+pub const START: Text = t("はじめる", "Start");
+pub const READING: Text =
+    t("カードを読み取っています。カードを動かさないでください", "Reading your card. Please do not move it");
+pub const PIN_PROMPT: Text =
+    t("利用者証明用暗証番号（数字4桁）を入力してください", "Enter your 4-digit PIN for user authentication");
+pub const PIN_SUBMIT: Text = t("確定", "OK");
+pub const PIN_LAST_TRY: Text = t("次に間違えるとカードがロックされます", "If this is wrong, your card will be locked");
+pub const PIN_BLOCKED: Text = t(
+    "暗証番号がロックされています。お住まいの市区町村の窓口で手続きしてください",
+    "Your PIN is locked. Please go to your city office to reset it",
+);
+pub const CHOOSE: Text = t("証明書の種類を選んでください", "Choose a certificate");
+pub const JUMINHYO: Text = t("住民票の写し", "Certificate of residence");
+pub const CONFIRM: Text = t("この内容で交付します。よろしいですか", "Issue this certificate?");
+pub const COPIES_ONE: Text = t("1通", "1 copy");
+pub const CONFIRM_BUTTON: Text = t("交付する", "Issue");
+pub const CANCEL: Text = t("やめる", "Cancel");
+pub const PROCESSING: Text = t("証明書を準備しています", "Preparing your certificate");
+pub const REMOVE_CARD: Text = t(
+    "カードをお取りください。カードを取ると証明書が出てきます",
+    "Please take your card. Your certificate comes out after you take it",
+);
+pub const CERTIFICATE: Text = t("証明書をお受け取りください", "Please take your certificate");
+pub const VERIFIED: Text = t("市区町村の電子署名を確認しました", "The municipality's signature was verified");
+pub const PRINT: Text = t("印刷", "Print");
+pub const DONE: Text = t("終了", "Finish");
+pub const CARD_ERROR: Text = t("カードを読み取れませんでした", "The card could not be read");
+pub const CARD_REMOVED: Text =
+    t("カードが取り出されました。最初からやり直してください", "The card was removed. Please start again");
+pub const NETWORK: Text =
+    t("通信できませんでした。料金はかかりません", "The connection failed. You have not been charged");
+pub const DOCUMENT_REJECTED: Text = t(
+    "証明書を確認できなかったため、印刷しませんでした。料金はかかりません",
+    "The certificate could not be verified, so it was not printed. You have not been charged",
+);
+pub const BACK_TO_START: Text = t("最初に戻る", "Back to start");
+
+/// "Wrong PIN. N tries left" in both languages.
+pub fn pin_wrong(tries_left: u8) -> (String, String) {
+    (
+        format!("暗証番号が違います。残り{tries_left}回"),
+        format!("Wrong PIN. {tries_left} {} left", if tries_left == 1 { "try" } else { "tries" }),
+    )
+}
+
+/// "N tries left" shown before the PIN is entered.
+pub fn tries_left(tries_left: u8) -> (String, String) {
+    (
+        format!("残り{tries_left}回入力できます"),
+        format!("{tries_left} {} left", if tries_left == 1 { "try" } else { "tries" }),
+    )
+}
+
+pub fn refusal(code: ErrorCode) -> Text {
+    t(code.resident_message_ja(), code.resident_message_en())
+}

@@ -1,0 +1,13 @@
+//! The kiosk app. `flow` and `session` are plain Rust, tested natively; `ui` renders the
+//! flow with Leptos and `edge_client` speaks HTTP from the browser.
+
+pub mod flow;
+pub mod i18n;
+pub mod session;
+
+#[cfg(feature = "dev")]
+pub mod dev;
+#[cfg(target_arch = "wasm32")]
+mod edge_client;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;

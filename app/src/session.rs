@@ -1,0 +1,149 @@
+//! One resident's transaction, from card in to a verified document. Plain async Rust over
+//! any card transport and any edge client, so native tests drive the same code the
+//! browser runs. Everything it holds is dropped (and zeroized where secret) at the end.
+
+use kofu_card::{CardError, CardTransport, Jpki, Pin, PinState, VerifyOutcome};
+use kofu_shared::kiosk::{DocumentError, expected_binding, open_answer, sign_envelope};
+use kofu_shared::signing::card_digest_info;
+use kofu_shared::wire::{
+    CertificateChoice, ChallengeResponse, Document, IssueEnvelope, IssueRequest, IssueResponse, MunicipalAnswer,
+    PROTOCOL_VERSION,
+};
+use kofu_shared::{Bytes, MunicipalityCode};
+use kofu_shared::{ErrorCode, limits};
+use p256::ecdsa::SigningKey;
+use zeroize::Zeroize;
+
+/// The kiosk's enrolled identity.
+pub struct KioskIdentity {
+    pub kiosk_id: String,
+    pub key: SigningKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EdgeCallError {
+    #[error("refused: {0}")]
+    Refused(ErrorCode),
+    #[error("network failure")]
+    Network,
+    #[error("malformed answer")]
+    Malformed,
+}
+
+/// The exchange center as the kiosk sees it.
+#[allow(async_fn_in_trait)]
+pub trait EdgeApi {
+    async fn challenge(&self, kiosk_id: &str) -> Result<ChallengeResponse, EdgeCallError>;
+    async fn issue(&self, envelope: &IssueEnvelope) -> Result<IssueResponse, EdgeCallError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Card(#[from] CardError),
+    #[error(transparent)]
+    Edge(#[from] EdgeCallError),
+    #[error("document refused: {0}")]
+    Document(#[from] DocumentError),
+    #[error("challenge malformed")]
+    BadChallenge,
+}
+
+/// A document whose municipal signature and binding were checked, with the signed bytes
+/// (the printed QR code carries them so anyone can check the paper).
+#[derive(Clone, PartialEq, Eq)]
+pub struct VerifiedDocument {
+    pub document: Document,
+    pub signed: MunicipalAnswer,
+    pub municipality: MunicipalityCode,
+    pub municipality_key: Bytes,
+}
+
+impl VerifiedDocument {
+    /// `document.signature.key`, each unpadded base64url.
+    pub fn signed_payload(&self) -> String {
+        format!(
+            "{}.{}.{}",
+            Bytes::encode(&self.signed.document.0),
+            Bytes::encode(&self.signed.signature.0),
+            Bytes::encode(&self.municipality_key.0)
+        )
+    }
+}
+
+impl Drop for VerifiedDocument {
+    fn drop(&mut self) {
+        self.signed.document.0.zeroize();
+    }
+}
+
+pub struct Session<T: CardTransport> {
+    jpki: Jpki<T>,
+    certificate: Vec<u8>,
+}
+
+impl<T: CardTransport> Session<T> {
+    /// Card in: select JPKI, read the certificate, read the PIN tries left.
+    pub async fn start(transport: T) -> Result<(Self, PinState), SessionError> {
+        let mut jpki = Jpki::new(transport);
+        jpki.select_jpki().await?;
+        let certificate = jpki.read_auth_certificate().await?;
+        let state = jpki.pin_state().await?;
+        Ok((Session { jpki, certificate }, state))
+    }
+
+    /// Exactly one VERIFY for the PIN the resident entered. Never retried.
+    pub async fn verify_pin(&mut self, pin: Pin) -> Result<VerifyOutcome, SessionError> {
+        Ok(self.jpki.verify_pin(&pin).await?)
+    }
+
+    pub fn apdus_sent(&self) -> u32 {
+        self.jpki.apdus_sent()
+    }
+
+    pub fn transport_mut(&mut self) -> &mut T {
+        self.jpki.transport_mut()
+    }
+
+    /// Challenge → request → card signs → kiosk signs → edge → a document that is
+    /// provably this transaction's, or an error. `transaction_id` is 16 fresh random bytes.
+    pub async fn issue<E: EdgeApi>(
+        &mut self,
+        edge: &E,
+        kiosk: &KioskIdentity,
+        choice: CertificateChoice,
+        transaction_id: [u8; limits::TRANSACTION_ID_BYTES],
+        now_ms: u64,
+    ) -> Result<VerifiedDocument, SessionError> {
+        let challenge = edge.challenge(&kiosk.kiosk_id).await?;
+        if challenge.challenge.0.len() != limits::CHALLENGE_BYTES {
+            return Err(SessionError::BadChallenge);
+        }
+        let request = IssueRequest {
+            version: PROTOCOL_VERSION,
+            transaction_id: hex::encode(transaction_id),
+            kiosk_id: kiosk.kiosk_id.clone(),
+            challenge: challenge.challenge,
+            certificate: choice,
+            card_certificate: self.certificate.clone().into(),
+            created_at: now_ms,
+        };
+        let request_bytes = serde_json::to_vec(&request).map_err(|_| SessionError::BadChallenge)?;
+        let card_signature = self.jpki.sign_digest_info(&card_digest_info(&request_bytes)).await?;
+        let envelope = sign_envelope(request_bytes, card_signature, &kiosk.key);
+        let response = edge.issue(&envelope).await?;
+        let document = open_answer(&response, &expected_binding(&request))?;
+        Ok(VerifiedDocument {
+            document,
+            signed: response.answer,
+            municipality: response.municipality,
+            municipality_key: response.municipality_key,
+        })
+    }
+}
+
+impl<T: CardTransport> Drop for Session<T> {
+    fn drop(&mut self) {
+        self.certificate.zeroize();
+    }
+}

@@ -1,0 +1,430 @@
+//! Leptos components: they render `flow::Screen` and turn clicks into `flow::Event`s.
+//! The transaction itself runs in `session`.
+
+use gloo_timers::future::TimeoutFuture;
+use kofu_card::{CardError, Pin, TransportError};
+use kofu_shared::wire::{CertificateChoice, CertificateKind, DocumentBody};
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::edge_client::{AppConfig, HttpEdge, load_config};
+use crate::flow::{Event, Failure, Screen};
+use crate::i18n::{self, Text};
+use crate::session::{EdgeCallError, Session, SessionError, VerifiedDocument};
+
+#[cfg(feature = "dev")]
+type Card = kofu_card::virtual_card::VirtualCard;
+#[cfg(not(feature = "dev"))]
+type Card = NoReader;
+
+/// Until a USB reader transport exists, a release build has no card source.
+#[cfg(not(feature = "dev"))]
+pub struct NoReader;
+
+#[cfg(not(feature = "dev"))]
+impl kofu_card::CardTransport for NoReader {
+    async fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+        Err(TransportError::CardAbsent)
+    }
+    fn supports_extended(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(feature = "dev")]
+fn insert_card(n: usize) -> Option<Card> {
+    crate::dev::virtual_card(n)
+}
+#[cfg(not(feature = "dev"))]
+fn insert_card(_: usize) -> Option<Card> {
+    None
+}
+
+#[cfg(feature = "dev")]
+fn card_present(card: &mut Card) -> bool {
+    card.is_present()
+}
+#[cfg(not(feature = "dev"))]
+fn card_present(_: &mut Card) -> bool {
+    false
+}
+
+#[cfg(feature = "dev")]
+fn kiosk_identity() -> Option<crate::session::KioskIdentity> {
+    crate::dev::kiosk_identity()
+}
+#[cfg(not(feature = "dev"))]
+fn kiosk_identity() -> Option<crate::session::KioskIdentity> {
+    None
+}
+
+/// The state of one transaction. Dropping it erases the transaction.
+#[derive(Clone, Copy)]
+struct Kiosk {
+    screen: RwSignal<Screen>,
+    session: StoredValue<Option<Session<Card>>, LocalStorage>,
+    document: StoredValue<Option<VerifiedDocument>, LocalStorage>,
+    config: RwSignal<Option<AppConfig>>,
+    busy: RwSignal<bool>,
+    pin_format_error: RwSignal<bool>,
+}
+
+impl Kiosk {
+    fn send(&self, event: Event) {
+        self.screen.update(|s| *s = s.on(event));
+    }
+
+    fn take_session(&self) -> Option<Session<Card>> {
+        self.session.try_update_value(Option::take).flatten()
+    }
+
+    fn put_session(&self, session: Session<Card>) {
+        self.session.set_value(Some(session));
+    }
+
+    /// Ends the transaction: card session, document and every flag are dropped.
+    fn erase(&self) {
+        self.session.set_value(None);
+        self.document.set_value(None);
+        self.busy.set(false);
+        self.pin_format_error.set(false);
+    }
+
+    fn fail(&self, failure: Failure) {
+        self.erase();
+        self.send(Event::Failed(failure));
+    }
+}
+
+fn failure_of(e: &SessionError) -> Failure {
+    match e {
+        SessionError::Card(CardError::Transport(TransportError::CardAbsent | TransportError::CardRemoved)) => {
+            Failure::CardRemoved
+        }
+        SessionError::Card(_) | SessionError::BadChallenge => Failure::Card,
+        SessionError::Edge(EdgeCallError::Refused(code)) => Failure::Refused(*code),
+        SessionError::Edge(_) => Failure::Network,
+        SessionError::Document(_) => Failure::DocumentRejected,
+    }
+}
+
+fn random_transaction_id() -> Option<[u8; 16]> {
+    let mut id = [0u8; 16];
+    getrandom::fill(&mut id).ok()?;
+    Some(id)
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let kiosk = Kiosk {
+        screen: RwSignal::new(Screen::Idle),
+        session: StoredValue::new_local(None),
+        document: StoredValue::new_local(None),
+        config: RwSignal::new(None),
+        busy: RwSignal::new(false),
+        pin_format_error: RwSignal::new(false),
+    };
+    spawn_local(async move {
+        if let Ok(config) = load_config().await {
+            kiosk.config.set(Some(config));
+        }
+    });
+    view! {
+        <main class="kiosk" data-screen=move || format!("{:?}", kiosk.screen.get())>
+            <header class="title"><Bilingual text=i18n::TITLE/></header>
+            {move || render(kiosk, kiosk.screen.get())}
+        </main>
+    }
+}
+
+#[component]
+fn Bilingual(text: Text) -> impl IntoView {
+    view! {
+        <p class="ja" lang="ja">{text.ja}</p>
+        <p class="en" lang="en">{text.en}</p>
+    }
+}
+
+fn bilingual_owned((ja, en): (String, String)) -> impl IntoView {
+    view! {
+        <p class="ja" lang="ja">{ja}</p>
+        <p class="en" lang="en">{en}</p>
+    }
+}
+
+fn button(text: Text, class: &'static str, on_click: impl Fn() + 'static) -> impl IntoView {
+    view! {
+        <button class=class on:click=move |_| on_click()>
+            <span class="ja" lang="ja">{text.ja}</span>
+            <span class="en" lang="en">{text.en}</span>
+        </button>
+    }
+}
+
+fn render(kiosk: Kiosk, screen: Screen) -> AnyView {
+    match screen {
+        Screen::Idle => idle(kiosk).into_any(),
+        Screen::Reading => view! { <section><Bilingual text=i18n::READING/></section> }.into_any(),
+        Screen::Pin { tries_left, last_wrong } => pin_screen(kiosk, tries_left, last_wrong).into_any(),
+        Screen::PinBlocked => view! {
+            <section class="error">
+                <Bilingual text=i18n::PIN_BLOCKED/>
+                {button(i18n::BACK_TO_START, "primary", move || { kiosk.erase(); kiosk.send(Event::Done); })}
+            </section>
+        }
+        .into_any(),
+        Screen::Choose => view! {
+            <section>
+                <Bilingual text=i18n::CHOOSE/>
+                {button(i18n::JUMINHYO, "primary choice-juminhyo", move || kiosk.send(Event::Chose))}
+                {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
+            </section>
+        }
+        .into_any(),
+        Screen::Confirm => view! {
+            <section>
+                <Bilingual text=i18n::CONFIRM/>
+                <div class="summary"><Bilingual text=i18n::JUMINHYO/><Bilingual text=i18n::COPIES_ONE/></div>
+                {button(i18n::CONFIRM_BUTTON, "primary confirm", move || issue(kiosk))}
+                {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
+            </section>
+        }
+        .into_any(),
+        Screen::Processing => view! { <section><Bilingual text=i18n::PROCESSING/></section> }.into_any(),
+        Screen::RemoveCard => remove_card(kiosk).into_any(),
+        Screen::Certificate => certificate(kiosk).into_any(),
+        Screen::Failed(failure) => failed(kiosk, failure).into_any(),
+    }
+}
+
+fn idle(kiosk: Kiosk) -> impl IntoView {
+    let card_number = RwSignal::new(1usize);
+    let start = move || {
+        kiosk.erase();
+        kiosk.send(Event::CardInserted);
+        let number = card_number.get_untracked();
+        spawn_local(async move {
+            let Some(card) = insert_card(number) else {
+                kiosk.fail(Failure::Card);
+                return;
+            };
+            match Session::start(card).await {
+                Ok((session, state)) => {
+                    kiosk.put_session(session);
+                    kiosk.send(Event::CardRead(state));
+                }
+                Err(e) => kiosk.fail(failure_of(&e)),
+            }
+        });
+    };
+    view! {
+        <section>
+            <Bilingual text=i18n::IDLE/>
+            {dev_card_picker(card_number)}
+            {button(i18n::START, "primary start", start)}
+        </section>
+    }
+}
+
+#[cfg(feature = "dev")]
+fn dev_card_picker(card_number: RwSignal<usize>) -> impl IntoView {
+    let options = (1..=crate::dev::VIRTUAL_CARD_COUNT)
+        .map(|n| view! { <option value=n.to_string()>{format!("仮想カード {n} / virtual card {n}")}</option> })
+        .collect_view();
+    view! {
+        <div class="dev">
+            <label>"DEV · TEST ONLY · PIN 1234 "
+                <select class="virtual-card" on:change=move |ev| {
+                    if let Ok(n) = event_target_value(&ev).parse() { card_number.set(n) }
+                }>{options}</select>
+            </label>
+        </div>
+    }
+}
+#[cfg(not(feature = "dev"))]
+fn dev_card_picker(_: RwSignal<usize>) -> impl IntoView {}
+
+fn pin_screen(kiosk: Kiosk, tries_left: u8, last_wrong: bool) -> impl IntoView {
+    let input: NodeRef<Input> = NodeRef::new();
+    let submit = move || {
+        if kiosk.busy.get_untracked() {
+            return;
+        }
+        let Some(element) = input.get_untracked() else { return };
+        let typed = element.value();
+        // The PIN leaves the DOM at once; only the zeroizing `Pin` keeps it, for one VERIFY.
+        element.set_value("");
+        let Ok(pin) = Pin::parse(&typed) else {
+            kiosk.pin_format_error.set(true);
+            return;
+        };
+        drop(typed);
+        let Some(mut session) = kiosk.take_session() else { return };
+        kiosk.busy.set(true);
+        kiosk.pin_format_error.set(false);
+        spawn_local(async move {
+            let outcome = session.verify_pin(pin).await;
+            kiosk.busy.set(false);
+            match outcome {
+                Ok(outcome) => {
+                    kiosk.put_session(session);
+                    kiosk.send(Event::PinChecked(outcome));
+                }
+                Err(e) => kiosk.fail(failure_of(&e)),
+            }
+        });
+    };
+    view! {
+        <section>
+            <Bilingual text=i18n::PIN_PROMPT/>
+            <div class="tries" class:wrong=last_wrong>
+                {if last_wrong { bilingual_owned(i18n::pin_wrong(tries_left)).into_any() }
+                 else { bilingual_owned(i18n::tries_left(tries_left)).into_any() }}
+            </div>
+            {(tries_left == 1).then(|| view! { <div class="warning"><Bilingual text=i18n::PIN_LAST_TRY/></div> })}
+            {move || kiosk.pin_format_error.get().then(|| view! {
+                <p class="warning">"数字4桁で入力してください / Enter 4 digits"</p>
+            })}
+            <form on:submit=move |ev| { ev.prevent_default(); submit(); }>
+                <input node_ref=input class="pin" type="password" inputmode="numeric" autocomplete="off"
+                    maxlength="4" pattern="[0-9]{4}" aria-label="暗証番号 / PIN" autofocus=true/>
+                <button type="submit" class="primary pin-submit" disabled=move || kiosk.busy.get()>
+                    <span class="ja" lang="ja">{i18n::PIN_SUBMIT.ja}</span>
+                    <span class="en" lang="en">{i18n::PIN_SUBMIT.en}</span>
+                </button>
+            </form>
+            {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
+        </section>
+    }
+}
+
+fn issue(kiosk: Kiosk) {
+    let Some(mut session) = kiosk.take_session() else { return };
+    kiosk.send(Event::Confirmed);
+    spawn_local(async move {
+        let (Some(config), Some(identity), Some(transaction_id)) =
+            (kiosk.config.get_untracked(), kiosk_identity(), random_transaction_id())
+        else {
+            kiosk.fail(Failure::Network);
+            return;
+        };
+        let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
+        let choice = CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 };
+        let now = js_sys::Date::now() as u64;
+        match session.issue(&edge, &identity, choice, transaction_id, now).await {
+            Ok(document) => {
+                kiosk.document.set_value(Some(document));
+                kiosk.put_session(session);
+                kiosk.send(Event::Issued);
+                wait_for_card_removal(kiosk).await;
+            }
+            Err(e) => kiosk.fail(failure_of(&e)),
+        }
+    });
+}
+
+/// DESIGN.md step 9: the certificate is shown (printed) only once the card is out.
+async fn wait_for_card_removal(kiosk: Kiosk) {
+    loop {
+        if kiosk.screen.get_untracked() != Screen::RemoveCard {
+            return;
+        }
+        let present = kiosk
+            .session
+            .try_update_value(|s| s.as_mut().map(|s| card_present(s.transport_mut())))
+            .flatten()
+            .unwrap_or(false);
+        if !present {
+            kiosk.session.set_value(None);
+            kiosk.send(Event::CardGone);
+            return;
+        }
+        TimeoutFuture::new(250).await;
+    }
+}
+
+fn remove_card(kiosk: Kiosk) -> impl IntoView {
+    view! {
+        <section>
+            <Bilingual text=i18n::REMOVE_CARD/>
+            {dev_remove_button(kiosk)}
+        </section>
+    }
+}
+
+#[cfg(feature = "dev")]
+fn dev_remove_button(kiosk: Kiosk) -> impl IntoView {
+    let remove = move || {
+        kiosk.session.update_value(|s| {
+            if let Some(s) = s.as_mut() {
+                s.transport_mut().remove();
+            }
+        });
+    };
+    view! { <div class="dev">{button(i18n::Text { ja: "仮想カードを取り出す", en: "Remove the virtual card" }, "secondary remove-card", remove)}</div> }
+}
+#[cfg(not(feature = "dev"))]
+fn dev_remove_button(_: Kiosk) -> impl IntoView {}
+
+fn certificate(kiosk: Kiosk) -> impl IntoView {
+    let shown = kiosk.document.with_value(|d| d.as_ref().map(|d| (d.document.clone(), d.signed_payload())));
+    let Some((document, payload)) = shown else {
+        return view! { <section><Bilingual text=i18n::DOCUMENT_REJECTED/></section> }.into_any();
+    };
+    let DocumentBody::Juminhyo(body) = &document.body;
+    let issued = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(document.issued_at as f64));
+    let issued = format!("{}年{}月{}日", issued.get_full_year(), issued.get_month() + 1, issued.get_date());
+    let done = move || {
+        kiosk.erase();
+        kiosk.send(Event::Done);
+    };
+    view! {
+        <section class="certificate-screen">
+            <div class="no-print"><Bilingual text=i18n::CERTIFICATE/></div>
+            <article class="certificate" lang="ja">
+                <h1>"住民票の写し"</h1>
+                <dl>
+                    <dt>"氏名"</dt><dd class="name">{body.name.clone()}</dd>
+                    <dt>"ふりがな"</dt><dd>{body.name_kana.clone()}</dd>
+                    <dt>"生年月日"</dt><dd>{body.birth_date.clone()}</dd>
+                    <dt>"性別"</dt><dd>{body.sex.clone()}</dd>
+                    <dt>"住所"</dt><dd class="address">{body.address.clone()}</dd>
+                    <dt>"世帯主"</dt><dd>{body.householder.clone()}</dd>
+                    <dt>"続柄"</dt><dd>{body.relationship.clone()}</dd>
+                    <dt>"住民となった日"</dt><dd>{body.resident_since.clone()}</dd>
+                </dl>
+                <p class="attest">"この写しは、住民票の原本と相違ないことを証明する。"</p>
+                <p class="issuer">{format!("{}  {}  {}長", issued, document.municipality_name, document.municipality_name)}</p>
+                <p class="serial">{format!("証明書番号 {}", document.serial)}</p>
+                <code class="signed-document" hidden=true>{payload}</code>
+            </article>
+            <div class="no-print verified"><Bilingual text=i18n::VERIFIED/></div>
+            <div class="no-print">
+                {button(i18n::PRINT, "secondary print", move || { if let Some(w) = web_sys::window() { let _ = w.print(); } })}
+                {button(i18n::DONE, "primary done", done)}
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+fn failed(kiosk: Kiosk, failure: Failure) -> impl IntoView {
+    let text = match failure {
+        Failure::Card => i18n::CARD_ERROR,
+        Failure::CardRemoved => i18n::CARD_REMOVED,
+        Failure::Refused(code) => i18n::refusal(code),
+        Failure::Network => i18n::NETWORK,
+        Failure::DocumentRejected => i18n::DOCUMENT_REJECTED,
+    };
+    let code = match failure {
+        Failure::Refused(code) => code.as_str(),
+        _ => "",
+    };
+    view! {
+        <section class="error" data-code=code>
+            <Bilingual text=text/>
+            {button(i18n::BACK_TO_START, "primary", move || { kiosk.erase(); kiosk.send(Event::Done); })}
+        </section>
+    }
+}

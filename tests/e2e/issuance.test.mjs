@@ -1,0 +1,101 @@
+// End to end in real headless Chromium: the kiosk app (virtual card) → edge in workerd →
+// municipal server. Started by `cargo xtask test`, which passes the stack's URLs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { webcrypto } from 'node:crypto';
+import { chromium } from 'playwright-core';
+
+const APP = process.env.KOFU_APP_URL;
+const EDGE = process.env.KOFU_EDGE_URL;
+const FIXTURES = process.env.KOFU_FIXTURES;
+assert.ok(APP && EDGE && FIXTURES, 'run with `cargo xtask test`');
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+async function kioskPage() {
+  const context = await browser.newContext({ locale: 'ja-JP' });
+  const page = await context.newPage();
+  const edgeRequests = [];
+  page.on('request', (r) => { if (r.url().startsWith(EDGE)) edgeRequests.push(r.url()); });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(APP);
+  await page.locator('button.start').waitFor();
+  return { page, context, edgeRequests, errors };
+}
+
+async function enterPin(page, pin) {
+  await page.locator('input.pin').fill(pin);
+  await page.locator('button.pin-submit').click();
+}
+
+const b64url = (s) => Buffer.from(s, 'base64url');
+
+// The signing rule of docs/PROTOCOL.md: label ‖ 0x00 ‖ (u32be length ‖ part)*.
+function signedMessage(label, part) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(part.length);
+  return Buffer.concat([Buffer.from(label), Buffer.from([0]), len, part]);
+}
+
+test('a resident gets a 住民票の写し with the virtual card, and the kiosk returns to idle', async () => {
+  const { page, context, edgeRequests, errors } = await kioskPage();
+  await page.locator('button.start').click();
+  await page.getByText('3 tries left').waitFor();
+  await enterPin(page, '1234');
+  await page.locator('button.choice-juminhyo').click();
+  await page.locator('button.confirm').click();
+  // The certificate is not shown while the card is in the reader.
+  await page.locator('button.remove-card').waitFor({ timeout: 30000 });
+  assert.equal(await page.locator('article.certificate').count(), 0);
+  await page.locator('button.remove-card').click();
+  await page.locator('article.certificate').waitFor({ timeout: 10000 });
+
+  assert.equal(await page.locator('.certificate .name').textContent(), '木下 花子');
+  assert.equal(await page.locator('.certificate .address').textContent(), '千葉県印西市大森二丁目3番地5');
+
+  // Check the municipal signature ourselves, with the municipality's key from the fixtures.
+  const payload = await page.locator('code.signed-document').textContent();
+  const [documentB64, signatureB64] = payload.split('.');
+  const document = b64url(documentB64);
+  const key = await webcrypto.subtle.importKey('spki', readFileSync(`${FIXTURES}/municipal-122319.pub.der`),
+    { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
+  const valid = await webcrypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, b64url(signatureB64),
+    signedMessage('kofu/v1/municipal-document', document));
+  assert.ok(valid, 'municipal signature verifies');
+  const parsed = JSON.parse(document.toString('utf8'));
+  assert.equal(parsed.body.name, '木下 花子');
+  assert.equal(parsed.binding.kiosk_id, 'kiosk-dev-001');
+
+  assert.deepEqual(edgeRequests.filter((u) => u.endsWith('/v1/issue')).length, 1);
+  await page.locator('button.done').click();
+  await page.locator('button.start').waitFor();
+  assert.equal(await page.locator('article.certificate').count(), 0);
+  assert.equal(await page.getByText('木下').count(), 0, 'nothing of the resident remains on screen');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a wrong PIN shows 2 tries left and nothing reaches the edge', async () => {
+  const { page, context, edgeRequests, errors } = await kioskPage();
+  await page.locator('select.virtual-card').selectOption('3');
+  await page.locator('button.start').click();
+  await page.getByText('3 tries left').waitFor();
+  await enterPin(page, '9999');
+  await page.getByText('Wrong PIN. 2 tries left').waitFor();
+  await page.getByText('暗証番号が違います。残り2回').waitFor();
+  assert.equal(await page.locator('input.pin').inputValue(), '', 'the typed PIN is cleared');
+  assert.deepEqual(edgeRequests, []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -1,0 +1,108 @@
+//! Helpers for tests against the running stack. `cargo xtask test` starts the stack and
+//! passes its URLs in `KOFU_*` variables; without them these tests fail, never skip.
+
+use kofu_app::session::{EdgeApi, EdgeCallError, KioskIdentity};
+use kofu_card::virtual_card::VirtualCard;
+use kofu_shared::ApiError;
+use kofu_shared::wire::{ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse};
+
+pub fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run these tests with `cargo xtask test`"))
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/{name}", env("KOFU_FIXTURES").trim_end_matches('/'));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+/// POSTs raw bytes; returns status and body.
+pub fn post(url: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let mut response = agent()
+        .post(url)
+        .header("content-type", "application/json")
+        .send(body)
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    let status = response.status().as_u16();
+    let body = response.body_mut().with_config().limit(1 << 20).read_to_vec().unwrap();
+    (status, body)
+}
+
+pub fn get(url: &str) -> (u16, Vec<u8>) {
+    let mut response = agent().get(url).call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let status = response.status().as_u16();
+    (status, response.body_mut().read_to_vec().unwrap())
+}
+
+/// The edge over real HTTP, as the kiosk app's session sees it.
+pub struct HttpEdge {
+    pub base: String,
+}
+
+impl HttpEdge {
+    pub fn from_env() -> Self {
+        HttpEdge { base: env("KOFU_EDGE_URL") }
+    }
+
+    fn call<R: serde::de::DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<R, EdgeCallError> {
+        let (status, body) = post(&format!("{}{path}", self.base), &body);
+        if status == 200 {
+            serde_json::from_slice(&body).map_err(|_| EdgeCallError::Malformed)
+        } else {
+            let e: ApiError = serde_json::from_slice(&body).map_err(|_| EdgeCallError::Network)?;
+            Err(EdgeCallError::Refused(e.error.code))
+        }
+    }
+}
+
+impl EdgeApi for HttpEdge {
+    async fn challenge(&self, kiosk_id: &str) -> Result<ChallengeResponse, EdgeCallError> {
+        let body = serde_json::to_vec(&ChallengeRequest { kiosk_id: kiosk_id.into() }).unwrap();
+        self.call("/v1/challenges", body)
+    }
+
+    async fn issue(&self, envelope: &IssueEnvelope) -> Result<IssueResponse, EdgeCallError> {
+        self.call("/v1/issue", serde_json::to_vec(envelope).unwrap())
+    }
+}
+
+/// An edge client that records the envelope it sends, for replay and tamper tests.
+pub struct RecordingEdge {
+    pub inner: HttpEdge,
+    pub sent: std::cell::RefCell<Vec<IssueEnvelope>>,
+}
+
+impl EdgeApi for RecordingEdge {
+    async fn challenge(&self, kiosk_id: &str) -> Result<ChallengeResponse, EdgeCallError> {
+        self.inner.challenge(kiosk_id).await
+    }
+
+    async fn issue(&self, envelope: &IssueEnvelope) -> Result<IssueResponse, EdgeCallError> {
+        self.sent.borrow_mut().push(envelope.clone());
+        self.inner.issue(envelope).await
+    }
+}
+
+pub fn card(name: &str) -> VirtualCard {
+    VirtualCard::new(&fixture(&format!("{name}.key.der")), &fixture(&format!("{name}.cert.der")), b"1234").unwrap()
+}
+
+pub fn dev_kiosk() -> KioskIdentity {
+    let key = kofu_shared::signing::p256_signing_key(&fixture("kiosk-dev-001.key.der")).unwrap();
+    KioskIdentity { kiosk_id: "kiosk-dev-001".into(), key }
+}
+
+pub fn fresh_transaction_id(n: u64) -> [u8; 16] {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    let mut id = [0u8; 16];
+    id[..8].copy_from_slice(&nanos.to_be_bytes());
+    id[8..].copy_from_slice(&n.to_be_bytes());
+    id
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+}

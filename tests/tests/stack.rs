@@ -1,0 +1,141 @@
+//! The real stack: the edge in workerd (`wrangler dev`), the municipal server and its
+//! SQLite database, driven by the kiosk app's own session code over HTTP.
+
+use futures_executor::block_on;
+use kofu_app::session::{EdgeCallError, Session, SessionError};
+use kofu_card::{Pin, PinState, VerifyOutcome};
+use kofu_shared::wire::{CertificateChoice, CertificateKind, DocumentBody, Health, IssueEnvelope};
+use kofu_shared::{ApiError, ErrorCode};
+use kofu_tests::*;
+
+fn choice() -> CertificateChoice {
+    CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 }
+}
+
+/// Runs a whole issuance with `card`, recording the envelope sent.
+fn issue_with(
+    card_name: &str,
+    n: u64,
+) -> (Result<kofu_app::session::VerifiedDocument, SessionError>, Vec<IssueEnvelope>) {
+    let edge = RecordingEdge { inner: HttpEdge::from_env(), sent: Default::default() };
+    let result = block_on(async {
+        let (mut session, state) = Session::start(card(card_name)).await?;
+        assert_eq!(state, PinState::TriesLeft(3));
+        assert_eq!(session.verify_pin(Pin::parse("1234").unwrap()).await?, VerifyOutcome::Verified);
+        session.issue(&edge, &dev_kiosk(), choice(), fresh_transaction_id(n), now_ms()).await
+    });
+    (result, edge.sent.into_inner())
+}
+
+fn refusal(status_and_body: (u16, Vec<u8>)) -> (u16, ErrorCode) {
+    let (status, body) = status_and_body;
+    let e: ApiError = serde_json::from_slice(&body).unwrap_or_else(|_| panic!("not an API error: {status}"));
+    (status, e.error.code)
+}
+
+#[test]
+fn health_of_edge_and_municipal() {
+    let (status, body) = get(&format!("{}/v1/health", env("KOFU_EDGE_URL")));
+    assert_eq!(status, 200);
+    let health: Health = serde_json::from_slice(&body).unwrap();
+    assert_eq!(health.service, "kofu-edge");
+    assert_eq!(get(&format!("{}/health", env("KOFU_MUNICIPAL_URL"))).0, 200);
+}
+
+#[test]
+fn a_juminhyo_is_issued_through_workerd_and_bound_to_the_transaction() {
+    let (result, sent) = issue_with("card-2", 1);
+    let verified = result.expect("issuance");
+    let DocumentBody::Juminhyo(body) = &verified.document.body;
+    assert_eq!(body.name, "佐藤 健一");
+    assert_eq!(verified.document.municipality.to_string(), "122319");
+    assert_eq!(sent.len(), 1);
+}
+
+#[test]
+fn a_replayed_request_is_refused_with_challenge_used() {
+    let (result, sent) = issue_with("card-1", 2);
+    result.expect("first issuance");
+    let body = serde_json::to_vec(&sent[0]).unwrap();
+    let (status, code) = refusal(post(&format!("{}/v1/issue", env("KOFU_EDGE_URL")), &body));
+    assert_eq!((status, code), (409, ErrorCode::ChallengeUsed));
+}
+
+#[test]
+fn one_byte_changed_after_signing_is_refused() {
+    let (result, sent) = issue_with("card-3", 3);
+    result.expect("issuance");
+    // Same request again with a fresh challenge is not possible without the card, so
+    // tamper with the recorded one: the kiosk signature check comes before the challenge.
+    let mut tampered = sent[0].clone();
+    let pos = tampered.request.0.iter().position(|b| *b == b'1').unwrap();
+    tampered.request.0[pos] = b'2';
+    let body = serde_json::to_vec(&tampered).unwrap();
+    let (status, code) = refusal(post(&format!("{}/v1/issue", env("KOFU_EDGE_URL")), &body));
+    assert_eq!((status, code), (403, ErrorCode::KioskSignatureInvalid));
+}
+
+#[test]
+fn a_card_from_another_ca_is_refused() {
+    let (result, _) = issue_with("card-rogue", 4);
+    assert_eq!(result.err(), Some(SessionError::Edge(EdgeCallError::Refused(ErrorCode::CardCertificateUntrusted))));
+}
+
+#[test]
+fn oversized_and_garbage_bodies_get_typed_errors() {
+    let edge = env("KOFU_EDGE_URL");
+    let big = vec![b'{'; kofu_shared::limits::MAX_BODY_BYTES + 1];
+    assert_eq!(refusal(post(&format!("{edge}/v1/issue"), &big)), (413, ErrorCode::BodyTooLarge));
+    for junk in [&b""[..], b"{", b"null", b"{\"request\":1}", b"\xff\xfe\xfd"] {
+        assert_eq!(refusal(post(&format!("{edge}/v1/issue"), junk)), (400, ErrorCode::BadRequest));
+        assert_eq!(refusal(post(&format!("{edge}/v1/challenges"), junk)), (400, ErrorCode::BadRequest));
+    }
+    let municipal = env("KOFU_MUNICIPAL_URL");
+    assert_eq!(refusal(post(&format!("{municipal}/v1/issue"), b"{}")).0, 400);
+    assert_eq!(refusal(post(&format!("{municipal}/v1/issue"), &big)).0, 413);
+}
+
+#[test]
+fn an_unknown_kiosk_gets_no_challenge() {
+    let body = br#"{"kiosk_id":"kiosk-unknown"}"#;
+    let (status, code) = refusal(post(&format!("{}/v1/challenges", env("KOFU_EDGE_URL")), body));
+    assert_eq!((status, code), (403, ErrorCode::UnknownKiosk));
+}
+
+#[test]
+fn of_concurrent_copies_of_one_request_exactly_one_is_served() {
+    let edge = RecordingEdge { inner: HttpEdge::from_env(), sent: Default::default() };
+    // Build one valid envelope without sending it: the recorder keeps it, the edge refuses
+    // nothing because we send it only below.
+    let envelope = block_on(async {
+        let (mut session, _) = Session::start(card("card-1")).await.unwrap();
+        session.verify_pin(Pin::parse("1234").unwrap()).await.unwrap();
+        let held = HoldingEdge { inner: &edge };
+        let _ = session.issue(&held, &dev_kiosk(), choice(), fresh_transaction_id(5), now_ms()).await;
+        held.inner.sent.borrow()[0].clone()
+    });
+    let body = serde_json::to_vec(&envelope).unwrap();
+    let url = format!("{}/v1/issue", env("KOFU_EDGE_URL"));
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16).map(|_| s.spawn(|| post(&url, &body).0)).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 15, "{statuses:?}");
+}
+
+/// Records the envelope and sends nothing.
+struct HoldingEdge<'a> {
+    inner: &'a RecordingEdge,
+}
+
+impl kofu_app::session::EdgeApi for HoldingEdge<'_> {
+    async fn challenge(&self, kiosk_id: &str) -> Result<kofu_shared::wire::ChallengeResponse, EdgeCallError> {
+        kofu_app::session::EdgeApi::challenge(self.inner, kiosk_id).await
+    }
+
+    async fn issue(&self, envelope: &IssueEnvelope) -> Result<kofu_shared::wire::IssueResponse, EdgeCallError> {
+        self.inner.sent.borrow_mut().push(envelope.clone());
+        Err(EdgeCallError::Network)
+    }
+}

@@ -1,0 +1,85 @@
+//! `cargo xtask setup|dev|test`. Installs what is missing (from crates.io, npm and
+//! Debian only), builds every part, runs the local stack on 127.0.0.1, runs every test.
+
+mod build;
+mod privacy;
+mod stack;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let outcome = match args.first().map(String::as_str) {
+        Some("setup") => tools::ensure(tools::Need::All),
+        Some("dev") => dev(),
+        Some("test") => test(),
+        _ => Err(String::from("usage: cargo xtask setup|dev|test")),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Runs a command in the workspace root with the offline tool environment; fails on non-zero exit.
+pub fn run(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    eprintln!("xtask: $ {shown}");
+    if cmd.get_current_dir().is_none() {
+        cmd.current_dir(root());
+    }
+    let status = tools::offline_env(cmd).status().map_err(|e| format!("{shown}: {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("{shown} failed with {status}")) }
+}
+
+fn dev() -> Result {
+    tools::ensure(tools::Need::Dev)?;
+    build::all()?;
+    let stack = stack::Stack::start(stack::Mode::Dev)?;
+    println!();
+    println!("kofu is running (virtual card, TEST-ONLY keys):");
+    println!("  kiosk app      {}", stack.app_url);
+    println!("  edge (workerd) {}", stack.edge_url);
+    println!("  municipal      {}", stack.municipal_url);
+    println!("  logs           {}", stack.dir.display());
+    println!("Open the kiosk app in Chromium. Ctrl-C stops everything.");
+    stack.wait_for_interrupt();
+    Ok(())
+}
+
+fn test() -> Result {
+    tools::ensure(tools::Need::All)?;
+    run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
+    run(Command::new("cargo").args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--features",
+        "kofu-app/dev",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(Command::new("cargo").args(["test", "--workspace", "--exclude", "kofu-tests"]))?;
+    build::all()?;
+    let stack = stack::Stack::start(stack::Mode::Test)?;
+    let env = stack.env();
+    let stack_tests = run(Command::new("cargo").args(["test", "-p", "kofu-tests"]).envs(env.clone()));
+    let browser_tests = stack_tests.and_then(|()| run(Command::new("node").args(["--test", "tests/e2e/"]).envs(env)));
+    let dir = stack.dir.clone();
+    drop(stack);
+    browser_tests?;
+    privacy::check_logs(&dir)
+}

@@ -1,0 +1,272 @@
+//! The local stack on 127.0.0.1: municipal server, the edge in workerd (`wrangler dev`),
+//! and the kiosk app's static files. Dropping a `Stack` stops all of it.
+
+use std::fs::File;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::{Result, root, run, tools};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Dev,
+    Test,
+}
+
+struct Ports {
+    app: u16,
+    edge: u16,
+    municipal: u16,
+}
+
+impl Mode {
+    fn ports(self) -> Ports {
+        match self {
+            Mode::Dev => Ports { app: 8080, edge: 8787, municipal: 8790 },
+            Mode::Test => Ports { app: 18080, edge: 18787, municipal: 18790 },
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Dev => "dev",
+            Mode::Test => "test",
+        }
+    }
+}
+
+pub struct Stack {
+    pub app_url: String,
+    pub edge_url: String,
+    pub municipal_url: String,
+    pub dir: PathBuf,
+    children: Vec<Child>,
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("fixtures/test-only").join(name)
+}
+
+fn b64_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn log(dir: &Path, name: &str) -> Result<(File, File)> {
+    let file = File::create(dir.join(name)).map_err(|e| format!("{name}: {e}"))?;
+    let err = file.try_clone().map_err(|e| e.to_string())?;
+    Ok((file, err))
+}
+
+impl Stack {
+    pub fn start(mode: Mode) -> Result<Stack> {
+        let ports = mode.ports();
+        let dir = root().join(".kofu").join(mode.name());
+        if mode == Mode::Test {
+            // Tests start from nothing: no challenge, issuance or row from an earlier run.
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let mut stack = Stack {
+            app_url: format!("http://127.0.0.1:{}", ports.app),
+            edge_url: format!("http://127.0.0.1:{}", ports.edge),
+            municipal_url: format!("http://127.0.0.1:{}", ports.municipal),
+            dir: dir.clone(),
+            children: Vec::new(),
+        };
+        for port in [ports.app, ports.edge, ports.municipal] {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Err(format!("port {port} is in use: is another kofu stack running?"));
+            }
+        }
+        stack.start_municipal(&ports)?;
+        stack.start_edge(&ports)?;
+        stack.start_app(&ports)?;
+        wait_healthy(&format!("{}/health", stack.municipal_url))?;
+        wait_healthy(&format!("{}/v1/health", stack.edge_url))?;
+        wait_healthy(&format!("{}/config.json", stack.app_url))?;
+        Ok(stack)
+    }
+
+    fn start_municipal(&mut self, ports: &Ports) -> Result {
+        let bin = root().join("target/debug/kofu-municipal");
+        let db = self.dir.join("municipal.sqlite");
+        run(Command::new(&bin).args(["seed-dev", "--db"]).arg(&db))?;
+        let (out, err) = log(&self.dir, "municipal.log")?;
+        let child = Command::new(&bin)
+            .args(["serve", "--listen", &format!("127.0.0.1:{}", ports.municipal), "--db"])
+            .arg(&db)
+            .arg("--key")
+            .arg(fixture("municipal-122319.key.der"))
+            .arg("--center-key")
+            .arg(fixture("center.pub.der"))
+            .stdout(out)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("municipal: {e}"))?;
+        self.children.push(child);
+        Ok(())
+    }
+
+    fn start_edge(&mut self, ports: &Ports) -> Result {
+        let state = self.dir.join("wrangler-state");
+        let wrangler = tools::node_bin("wrangler");
+        // Local secrets: the dev center key (TEST ONLY).
+        let dev_vars = format!("CENTER_KEY={}\n", b64_file(&fixture("center.key.der"))?);
+        std::fs::write(root().join(".dev.vars"), dev_vars).map_err(|e| e.to_string())?;
+        run(Command::new(&wrangler)
+            .args(["d1", "migrations", "apply", "kofu", "--local", "--persist-to"])
+            .arg(&state))?;
+        let seed = self.dir.join("edge-seed.sql");
+        let sql = format!(
+            "INSERT OR REPLACE INTO kiosks (id, public_key, operator, store, status) VALUES ('kiosk-dev-001', '{}', 'dev', 'dev', 'active');\n\
+             INSERT OR REPLACE INTO municipalities (code, name, endpoint, public_key, enabled) VALUES ('122319', '印西市', 'http://127.0.0.1:{}', '{}', 1);\n",
+            b64_file(&fixture("kiosk-dev-001.pub.der"))?,
+            ports.municipal,
+            b64_file(&fixture("municipal-122319.pub.der"))?,
+        );
+        std::fs::write(&seed, sql).map_err(|e| e.to_string())?;
+        run(Command::new(&wrangler)
+            .args(["d1", "execute", "kofu", "--local", "--persist-to"])
+            .arg(&state)
+            .arg("--file")
+            .arg(&seed))?;
+        let (out, err) = log(&self.dir, "edge.log")?;
+        let mut cmd = Command::new(&wrangler);
+        cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", &ports.edge.to_string()])
+            .args(["--inspector-port", &(ports.edge + 1000).to_string(), "--persist-to"])
+            .arg(&state)
+            .args(["--var", &format!("VALIDATION_URL:http://127.0.0.1:{}/validation/v1/cards", ports.municipal)])
+            .args(["--var", &format!("ALLOWED_ORIGINS:http://127.0.0.1:{}", ports.app)])
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0);
+        let child = tools::offline_env(&mut cmd).spawn().map_err(|e| format!("wrangler: {e}"))?;
+        self.children.push(child);
+        Ok(())
+    }
+
+    fn start_app(&mut self, ports: &Ports) -> Result {
+        let config = format!("{{\"edge_url\":\"{}\"}}", self.edge_url);
+        let server = tiny_http::Server::http(("127.0.0.1", ports.app)).map_err(|e| format!("app server: {e}"))?;
+        let dist = root().join("dist");
+        std::thread::spawn(move || serve_static(server, dist, config));
+        Ok(())
+    }
+
+    /// Environment for test processes.
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![
+            ("KOFU_APP_URL".into(), self.app_url.clone()),
+            ("KOFU_EDGE_URL".into(), self.edge_url.clone()),
+            ("KOFU_MUNICIPAL_URL".into(), self.municipal_url.clone()),
+            ("KOFU_FIXTURES".into(), fixture("").display().to_string()),
+        ]
+    }
+
+    pub fn wait_for_interrupt(&self) {
+        // The children share our terminal's signals only through us: block until killed.
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            // Whole process group: wrangler leaves workerd orphans otherwise.
+            let _ = Command::new("kill").args(["-TERM", &format!("-{}", child.id())]).status();
+        }
+        for child in &mut self.children {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = Command::new("kill").args(["-KILL", &format!("-{}", child.id())]).status();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn wait_healthy(url: &str) -> Result {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let (host, path) = url.trim_start_matches("http://").split_once('/').unwrap_or((url, ""));
+    while Instant::now() < deadline {
+        if http_get_ok(host, &format!("/{path}")) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Err(format!("{url} did not become healthy in 90 s (see .kofu/*/ logs)"))
+}
+
+fn http_get_ok(host: &str, path: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(host) else { return false };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+}
+
+fn serve_static(server: tiny_http::Server, dist: PathBuf, config: String) {
+    for request in server.incoming_requests() {
+        let path = request.url().split('?').next().unwrap_or("/").trim_start_matches('/').to_owned();
+        let response = if path == "config.json" {
+            respond(config.clone().into_bytes(), "application/json")
+        } else {
+            let name = if path.is_empty() { "index.html" } else { path.as_str() };
+            // No traversal: a plain file name in dist/ only.
+            if name.contains('/') || name.contains("..") {
+                not_found()
+            } else {
+                match std::fs::read(dist.join(name)) {
+                    Ok(bytes) => respond(bytes, content_type(name)),
+                    Err(_) => not_found(),
+                }
+            }
+        };
+        let _ = request.respond(response);
+    }
+}
+
+fn respond(bytes: Vec<u8>, content_type: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let mut response = tiny_http::Response::from_data(bytes);
+    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", content_type) {
+        response.add_header(h);
+    }
+    if let Ok(h) = tiny_http::Header::from_bytes("Cache-Control", "no-store") {
+        response.add_header(h);
+    }
+    response
+}
+
+fn not_found() -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    respond(b"not found".to_vec(), "text/plain").with_status_code(404)
+}
+
+fn content_type(name: &str) -> &'static str {
+    match name.rsplit('.').next() {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    }
+}
