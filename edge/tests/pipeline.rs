@@ -6,7 +6,7 @@ use kofu_card::virtual_card::VirtualCard;
 use kofu_card::{Jpki, Pin, VerifyOutcome};
 use kofu_edge::core::challenge::create_challenge;
 use kofu_edge::core::issue::issue;
-use kofu_edge::core::memory::MemoryBackend;
+use kofu_edge::core::memory::{ForwardFn, MemoryBackend};
 use kofu_edge::core::{EdgeConfig, EdgeError, HttpAnswer, KioskRecord, MunicipalityRecord};
 use kofu_shared::cert::{CertError, ParsedCert};
 use kofu_shared::kiosk::{expected_binding, open_answer, sign_envelope};
@@ -235,10 +235,7 @@ fn a_municipality_that_is_down_is_a_clear_refusal() {
     assert_eq!(err.code(), ErrorCode::MunicipalityUnavailable);
 }
 
-fn swap_forward(
-    old: MemoryBackend,
-    forward: Box<dyn Fn(&str, &[u8]) -> Result<HttpAnswer, kofu_edge::core::BackendError>>,
-) -> MemoryBackend {
+fn swap_forward(old: MemoryBackend, forward: ForwardFn) -> MemoryBackend {
     let new = MemoryBackend::new(forward);
     new.kiosks.replace(old.kiosks.take());
     new.municipalities.replace(old.municipalities.take());

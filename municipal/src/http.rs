@@ -5,6 +5,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -51,7 +52,22 @@ async fn health() -> impl IntoResponse {
     )
 }
 
-async fn issue(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+/// Body extraction failures (over the limit, unreadable) answered as typed API errors.
+fn body_or_error(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ErrorCode> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ErrorCode::BodyTooLarge
+        } else {
+            ErrorCode::BadRequest
+        }
+    })
+}
+
+async fn issue(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body_or_error(body) {
+        Ok(body) => body,
+        Err(code) => return error(code, ApiError::new(code, "unreadable body")),
+    };
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
     let outcome = tokio::task::block_in_place(|| handle_issue(&state.municipality, &state.db, &body, now));
     match outcome {
@@ -60,7 +76,11 @@ async fn issue(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     }
 }
 
-async fn validation(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+async fn validation(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body_or_error(body) {
+        Ok(body) => body,
+        Err(code) => return error(code, ApiError::new(code, "unreadable body")),
+    };
     match tokio::task::block_in_place(|| card_status(&state.db, &body)) {
         Ok(answer) => json(StatusCode::OK, &answer),
         Err(ValidationError::Malformed) => {

@@ -68,7 +68,9 @@ fn one_byte_changed_after_signing_is_refused() {
     // Same request again with a fresh challenge is not possible without the card, so
     // tamper with the recorded one: the kiosk signature check comes before the challenge.
     let mut tampered = sent[0].clone();
-    let pos = tampered.request.0.iter().position(|b| *b == b'1').unwrap();
+    // "copies":1 → "copies":2: one byte, still a well-formed request.
+    let marker = b"\"copies\":1";
+    let pos = tampered.request.0.windows(marker.len()).position(|w| w == marker).unwrap() + marker.len() - 1;
     tampered.request.0[pos] = b'2';
     let body = serde_json::to_vec(&tampered).unwrap();
     let (status, code) = refusal(post(&format!("{}/v1/issue", env("KOFU_EDGE_URL")), &body));

@@ -55,8 +55,7 @@ fn dev() -> Result {
     println!("  municipal      {}", stack.municipal_url);
     println!("  logs           {}", stack.dir.display());
     println!("Open the kiosk app in Chromium. Ctrl-C stops everything.");
-    stack.wait_for_interrupt();
-    Ok(())
+    stack.wait_for_interrupt()
 }
 
 fn test() -> Result {
@@ -66,6 +65,20 @@ fn test() -> Result {
         "clippy",
         "--workspace",
         "--all-targets",
+        "--features",
+        "kofu-app/dev",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    run(Command::new("cargo").args([
+        "clippy",
+        "-p",
+        "kofu-app",
+        "-p",
+        "kofu-edge",
+        "--target",
+        "wasm32-unknown-unknown",
         "--features",
         "kofu-app/dev",
         "--",

@@ -172,11 +172,16 @@ impl Stack {
         ]
     }
 
-    pub fn wait_for_interrupt(&self) {
-        // The children share our terminal's signals only through us: block until killed.
-        loop {
-            std::thread::sleep(Duration::from_secs(3600));
-        }
+    /// Blocks until Ctrl-C or SIGTERM; the caller then drops the stack, stopping every child.
+    pub fn wait_for_interrupt(&self) -> Result {
+        let (tx, rx) = std::sync::mpsc::channel();
+        ctrlc::set_handler(move || {
+            let _ = tx.send(());
+        })
+        .map_err(|e| format!("signal handler: {e}"))?;
+        let _ = rx.recv();
+        eprintln!("xtask: stopping the stack");
+        Ok(())
     }
 }
 
@@ -184,7 +189,7 @@ impl Drop for Stack {
     fn drop(&mut self) {
         for child in &mut self.children {
             // Whole process group: wrangler leaves workerd orphans otherwise.
-            let _ = Command::new("kill").args(["-TERM", &format!("-{}", child.id())]).status();
+            signal_group(child.id(), "TERM");
         }
         for child in &mut self.children {
             let deadline = Instant::now() + Duration::from_secs(5);
@@ -194,10 +199,15 @@ impl Drop for Stack {
                 }
                 std::thread::sleep(Duration::from_millis(100));
             }
-            let _ = Command::new("kill").args(["-KILL", &format!("-{}", child.id())]).status();
+            signal_group(child.id(), "KILL");
             let _ = child.wait();
         }
     }
+}
+
+/// `kill -s SIG -- -PGID`: without `--`, procps kill reads `-PGID` as a signal number.
+fn signal_group(pgid: u32, signal: &str) {
+    let _ = Command::new("kill").args(["-s", signal, "--", &format!("-{pgid}")]).stderr(Stdio::null()).status();
 }
 
 fn wait_healthy(url: &str) -> Result {

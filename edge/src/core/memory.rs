@@ -9,7 +9,7 @@ use kofu_shared::wire::{CardStatus, CardStatusAnswer, CardStatusQuery};
 
 use super::{Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskRecord, MunicipalityRecord};
 
-type ForwardFn = Box<dyn Fn(&str, &[u8]) -> Result<HttpAnswer, BackendError>>;
+pub type ForwardFn = Box<dyn Fn(&str, &[u8]) -> Result<HttpAnswer, BackendError>>;
 
 struct Challenge {
     kiosk_id: String,
