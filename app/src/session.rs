@@ -4,10 +4,11 @@
 
 use kofu_card::{CardError, CardTransport, Jpki, Pin, PinState, VerifyOutcome};
 use kofu_shared::kiosk::{DocumentError, expected_binding, open_answer, sign_envelope};
+use kofu_shared::seal::ReplyKey;
 use kofu_shared::signing::card_digest_info;
 use kofu_shared::wire::{
-    CertificateChoice, ChallengeResponse, Document, IssueEnvelope, IssueRequest, IssueResponse, MunicipalAnswer,
-    PROTOCOL_VERSION,
+    CertificateChoice, ChallengeResponse, Document, IssueEnvelope, IssueRequest, IssueResponse, PROTOCOL_VERSION,
+    SignedDocument,
 };
 use kofu_shared::{Bytes, MunicipalityCode};
 use kofu_shared::{ErrorCode, limits};
@@ -54,7 +55,7 @@ pub enum SessionError {
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerifiedDocument {
     pub document: Document,
-    pub signed: MunicipalAnswer,
+    pub signed: SignedDocument,
     pub municipality: MunicipalityCode,
     pub municipality_key: Bytes,
 }
@@ -119,6 +120,8 @@ impl<T: CardTransport> Session<T> {
         if challenge.challenge.0.len() != limits::CHALLENGE_BYTES {
             return Err(SessionError::BadChallenge);
         }
+        // Only this transaction can open the answer; the key dies with this call.
+        let reply_key = ReplyKey::generate();
         let request = IssueRequest {
             version: PROTOCOL_VERSION,
             transaction_id: hex::encode(transaction_id),
@@ -126,16 +129,17 @@ impl<T: CardTransport> Session<T> {
             challenge: challenge.challenge,
             certificate: choice,
             card_certificate: self.certificate.clone().into(),
+            reply_key: reply_key.public_bytes().to_vec().into(),
             created_at: now_ms,
         };
         let request_bytes = serde_json::to_vec(&request).map_err(|_| SessionError::BadChallenge)?;
         let card_signature = self.jpki.sign_digest_info(&card_digest_info(&request_bytes)).await?;
         let envelope = sign_envelope(request_bytes, card_signature, &kiosk.key);
         let response = edge.issue(&envelope).await?;
-        let document = open_answer(&response, &expected_binding(&request))?;
+        let (document, signed) = open_answer(&response, &expected_binding(&request), &reply_key)?;
         Ok(VerifiedDocument {
             document,
-            signed: response.answer,
+            signed,
             municipality: response.municipality,
             municipality_key: response.municipality_key,
         })

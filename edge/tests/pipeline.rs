@@ -10,6 +10,7 @@ use kofu_edge::core::memory::{ForwardFn, MemoryBackend};
 use kofu_edge::core::{EdgeConfig, EdgeError, HttpAnswer, KioskRecord, MunicipalityRecord};
 use kofu_shared::cert::{CertError, ParsedCert};
 use kofu_shared::kiosk::{expected_binding, open_answer, sign_envelope};
+use kofu_shared::seal::{ReplyKey, seal};
 use kofu_shared::signing::{
     card_digest_info, center_message, municipal_message, p256_public_key, p256_sign, p256_signing_key, p256_verify,
 };
@@ -66,7 +67,9 @@ fn municipality(endpoint: &str, body: &[u8]) -> Result<HttpAnswer, kofu_edge::co
     let bytes = serde_json::to_vec(&document).unwrap();
     let key = p256_signing_key(&fixture("municipal-122319.key.der")).unwrap();
     let signature = p256_sign(&key, &municipal_message(&bytes)).to_vec();
-    let answer = MunicipalAnswer { document: bytes.into(), signature: signature.into() };
+    let signed = serde_json::to_vec(&SignedDocument { document: bytes.into(), signature: signature.into() }).unwrap();
+    let sealed = seal(&request.reply_key.0, request.transaction_id.as_bytes(), &signed).unwrap();
+    let answer = MunicipalAnswer { sealed };
     Ok(HttpAnswer { status: 200, body: serde_json::to_vec(&answer).unwrap() })
 }
 
@@ -91,7 +94,7 @@ fn backend() -> MemoryBackend {
 }
 
 /// Does what the kiosk does: challenge, card reads and signs, kiosk signs.
-fn kiosk_request(config: &EdgeConfig, backend: &MemoryBackend, card: &str) -> (IssueRequest, Vec<u8>) {
+fn kiosk_request(config: &EdgeConfig, backend: &MemoryBackend, card: &str) -> (IssueRequest, ReplyKey, Vec<u8>) {
     block_on(async {
         let body = br#"{"kiosk_id":"kiosk-dev-001"}"#;
         let challenge = create_challenge(config, backend, body, now(), rand_nonce()).await.unwrap();
@@ -103,6 +106,7 @@ fn kiosk_request(config: &EdgeConfig, backend: &MemoryBackend, card: &str) -> (I
         let certificate = jpki.read_auth_certificate().await.unwrap();
         jpki.pin_state().await.unwrap();
         assert_eq!(jpki.verify_pin(&Pin::parse("1234").unwrap()).await.unwrap(), VerifyOutcome::Verified);
+        let reply_key = ReplyKey::generate();
         let request = IssueRequest {
             version: 1,
             transaction_id: hex::encode(&rand_nonce()[..16]),
@@ -110,13 +114,14 @@ fn kiosk_request(config: &EdgeConfig, backend: &MemoryBackend, card: &str) -> (I
             challenge: challenge.challenge,
             certificate: CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 },
             card_certificate: certificate.into(),
+            reply_key: reply_key.public_bytes().to_vec().into(),
             created_at: now(),
         };
         let request_bytes = serde_json::to_vec(&request).unwrap();
         let card_signature = jpki.sign_digest_info(&card_digest_info(&request_bytes)).await.unwrap();
         let kiosk_key = p256_signing_key(&fixture("kiosk-dev-001.key.der")).unwrap();
         let envelope = sign_envelope(request_bytes, card_signature, &kiosk_key);
-        (request, serde_json::to_vec(&envelope).unwrap())
+        (request, reply_key, serde_json::to_vec(&envelope).unwrap())
     })
 }
 
@@ -133,17 +138,36 @@ fn rand_nonce() -> [u8; 32] {
 #[test]
 fn valid_request_is_forwarded_and_the_document_is_bound_to_it() {
     let (config, backend) = (config(), backend());
-    let (request, body) = kiosk_request(&config, &backend, "card-1");
+    let (request, reply_key, body) = kiosk_request(&config, &backend, "card-1");
     let response = block_on(issue(&config, &backend, &body, now())).unwrap();
-    let document = open_answer(&response, &expected_binding(&request)).unwrap();
+    let (document, _) = open_answer(&response, &expected_binding(&request), &reply_key).unwrap();
     assert_eq!(document.binding.transaction_id, request.transaction_id);
     assert_eq!(backend.forwarded.borrow().len(), 1);
+    // What the center relays holds no personal data in the clear.
+    let relayed = serde_json::to_string(&response).unwrap();
+    assert!(!relayed.contains("試験") && !relayed.contains(&kofu_shared::Bytes::encode("試験".as_bytes())));
+}
+
+#[test]
+fn a_document_for_another_transaction_is_refused_by_the_kiosk() {
+    let (config, backend) = (config(), backend());
+    let (first, first_key, body) = kiosk_request(&config, &backend, "card-1");
+    let first_response = block_on(issue(&config, &backend, &body, now())).unwrap();
+    let (second, second_key, body) = kiosk_request(&config, &backend, "card-1");
+    let second_response = block_on(issue(&config, &backend, &body, now())).unwrap();
+    // Another transaction's answer does not even open with this transaction's key…
+    assert_eq!(
+        open_answer(&second_response, &expected_binding(&first), &first_key).unwrap_err(),
+        kofu_shared::kiosk::DocumentError::NotSealedToUs
+    );
+    assert!(open_answer(&first_response, &expected_binding(&first), &first_key).is_ok());
+    assert!(open_answer(&second_response, &expected_binding(&second), &second_key).is_ok());
 }
 
 #[test]
 fn every_single_byte_change_after_signing_is_refused() {
     let (config, backend) = (config(), backend());
-    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     let envelope: IssueEnvelope = serde_json::from_slice(&body).unwrap();
     for pos in (0..envelope.request.0.len()).step_by(41) {
         let mut tampered = envelope.clone();
@@ -158,7 +182,7 @@ fn every_single_byte_change_after_signing_is_refused() {
 #[test]
 fn a_kiosk_that_changes_the_request_cannot_forge_the_card_signature() {
     let (config, backend) = (config(), backend());
-    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     let envelope: IssueEnvelope = serde_json::from_slice(&body).unwrap();
     let text = String::from_utf8(envelope.request.0.clone()).unwrap().replace("\"copies\":1", "\"copies\":2");
     let kiosk_key = p256_signing_key(&fixture("kiosk-dev-001.key.der")).unwrap();
@@ -171,7 +195,7 @@ fn a_kiosk_that_changes_the_request_cannot_forge_the_card_signature() {
 #[test]
 fn a_replayed_challenge_is_refused() {
     let (config, backend) = (config(), backend());
-    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     block_on(issue(&config, &backend, &body, now())).unwrap();
     let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
     assert_eq!(err, EdgeError::ChallengeUsed);
@@ -182,7 +206,7 @@ fn a_replayed_challenge_is_refused() {
 #[test]
 fn an_expired_challenge_is_refused() {
     let (config, backend) = (config(), backend());
-    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     let later = now() + config.challenge_ttl_ms + 1;
     assert_eq!(block_on(issue(&config, &backend, &body, later)).unwrap_err(), EdgeError::ChallengeExpired);
 }
@@ -190,7 +214,7 @@ fn an_expired_challenge_is_refused() {
 #[test]
 fn a_card_from_another_ca_is_refused() {
     let (config, backend) = (config(), backend());
-    let (_, body) = kiosk_request(&config, &backend, "card-rogue");
+    let (_, _, body) = kiosk_request(&config, &backend, "card-rogue");
     let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
     assert_eq!(err, EdgeError::CardCertificate(CertError::Untrusted));
     assert_eq!(err.code(), ErrorCode::CardCertificateUntrusted);
@@ -212,14 +236,14 @@ fn unknown_or_inactive_kiosks_get_no_challenge() {
 #[test]
 fn revoked_card_and_unknown_municipality_are_refused() {
     let (config, backend) = (config(), backend());
-    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     for answer in backend.cards.borrow_mut().values_mut() {
         answer.status = CardStatus::Revoked;
     }
     assert_eq!(block_on(issue(&config, &backend, &body, now())).unwrap_err(), EdgeError::CardRevoked);
 
     let backend = self::backend();
-    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     backend.municipalities.borrow_mut().clear();
     assert_eq!(block_on(issue(&config, &backend, &body, now())).unwrap_err(), EdgeError::MunicipalityUnknown);
 }
@@ -230,7 +254,7 @@ fn a_municipality_that_is_down_is_a_clear_refusal() {
     let down = |_: &str, _: &[u8]| Err(kofu_edge::core::BackendError::Unreachable("refused".into()));
     let backend = backend();
     let backend = swap_forward(backend, Box::new(down));
-    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
     assert_eq!(err.code(), ErrorCode::MunicipalityUnavailable);
 }
@@ -259,7 +283,7 @@ fn oversized_and_garbage_bodies_are_typed_errors() {
         assert!(block_on(issue(&config, &backend, &junk, now())).is_err());
         assert!(block_on(create_challenge(&config, &backend, &junk, now(), [0; 32])).is_err());
     }
-    let (_, body) = kiosk_request(&config, &backend, "card-1");
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     for cut in (0..body.len()).step_by(97) {
         assert!(block_on(issue(&config, &backend, &body[..cut], now())).is_err());
     }

@@ -4,10 +4,11 @@
 use kofu_shared::cert::{ParsedCert, verify_rsa_sha256};
 use kofu_shared::kiosk::expected_binding;
 use kofu_shared::limits::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
+use kofu_shared::seal::seal;
 use kofu_shared::signing::{card_message, center_message, municipal_message, p256_sign, p256_verify, sha256};
 use kofu_shared::wire::{
     CertificateKind, Document, DocumentBody, Forward, ForwardEnvelope, IssueRequest, JuminhyoBody, MunicipalAnswer,
-    PROTOCOL_VERSION, is_transaction_id, parse_limited,
+    PROTOCOL_VERSION, SignedDocument, is_transaction_id, parse_limited,
 };
 use kofu_shared::{ApiError, ErrorCode};
 
@@ -30,6 +31,8 @@ pub enum MunicipalError {
     ResidentNotFound,
     #[error("transaction id already used for another request")]
     TransactionConflict,
+    #[error("the reply key is not a P-256 point")]
+    BadReplyKey,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -38,7 +41,9 @@ impl MunicipalError {
     pub fn code(&self) -> ErrorCode {
         match self {
             MunicipalError::BodyTooLarge => ErrorCode::BodyTooLarge,
-            MunicipalError::Malformed(_) | MunicipalError::TransactionConflict => ErrorCode::BadRequest,
+            MunicipalError::Malformed(_) | MunicipalError::TransactionConflict | MunicipalError::BadReplyKey => {
+                ErrorCode::BadRequest
+            }
             MunicipalError::Attestation | MunicipalError::WrongMunicipality => ErrorCode::AttestationInvalid,
             MunicipalError::CardMismatch => ErrorCode::CardSignatureInvalid,
             MunicipalError::ResidentNotFound => ErrorCode::ResidentNotFound,
@@ -84,8 +89,8 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
         .map_err(|_| MunicipalError::CardMismatch)?;
 
     let request_sha256 = hex::encode(sha256(&forward.request.0));
-    if let Some(answer) = already_issued(db, &request.transaction_id, &request_sha256)? {
-        return Ok(answer);
+    if let Some(signed) = already_issued(db, &request.transaction_id, &request_sha256)? {
+        return seal_for(&request, &signed);
     }
     let resident = db
         .resident_by_card(&hex::encode(card.issuer_sha256()), &card.serial_hex)?
@@ -116,21 +121,30 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
     };
     if !db.record_issuance(&entry, &document_bytes, &signature)? {
         // A concurrent identical request won the race: answer with what it registered.
-        return already_issued(db, &request.transaction_id, &request_sha256)?
-            .ok_or(MunicipalError::TransactionConflict);
+        let signed =
+            already_issued(db, &request.transaction_id, &request_sha256)?.ok_or(MunicipalError::TransactionConflict)?;
+        return seal_for(&request, &signed);
     }
-    Ok(MunicipalAnswer { document: document_bytes.into(), signature: signature.into() })
+    seal_for(&request, &SignedDocument { document: document_bytes.into(), signature: signature.into() })
+}
+
+/// Seals the signed document to the kiosk's reply key; the center relays it unread.
+fn seal_for(request: &IssueRequest, signed: &SignedDocument) -> Result<MunicipalAnswer, MunicipalError> {
+    let plaintext = serde_json::to_vec(signed).map_err(|_| MunicipalError::Malformed("document"))?;
+    let sealed = seal(&request.reply_key.0, request.transaction_id.as_bytes(), &plaintext)
+        .map_err(|_| MunicipalError::BadReplyKey)?;
+    Ok(MunicipalAnswer { sealed })
 }
 
 fn already_issued(
     db: &Db,
     transaction_id: &str,
     request_sha256: &str,
-) -> Result<Option<MunicipalAnswer>, MunicipalError> {
+) -> Result<Option<SignedDocument>, MunicipalError> {
     match db.issuance(transaction_id)? {
         None => Ok(None),
         Some(record) if record.request_sha256 == request_sha256 => {
-            Ok(Some(MunicipalAnswer { document: record.document.into(), signature: record.signature.into() }))
+            Ok(Some(SignedDocument { document: record.document.into(), signature: record.signature.into() }))
         }
         Some(_) => Err(MunicipalError::TransactionConflict),
     }

@@ -10,6 +10,7 @@ use kofu_municipal::seed::seed_dev;
 use kofu_municipal::validation::card_status;
 use kofu_shared::cert::ParsedCert;
 use kofu_shared::kiosk::expected_binding;
+use kofu_shared::seal::ReplyKey;
 use kofu_shared::signing::*;
 use kofu_shared::wire::*;
 use kofu_shared::{ErrorCode, MunicipalityCode};
@@ -35,6 +36,15 @@ fn setup() -> (Municipality, Db, tempdir::Dir) {
 
 /// What the center sends for `card`, signed with `center_key`.
 fn forward(card: &str, center_key: &str, transaction_id: &str) -> (IssueRequest, Vec<u8>) {
+    forward_with_key(card, center_key, transaction_id, &ReplyKey::derive_for_tests(transaction_id.as_bytes()))
+}
+
+fn forward_with_key(
+    card: &str,
+    center_key: &str,
+    transaction_id: &str,
+    reply_key: &ReplyKey,
+) -> (IssueRequest, Vec<u8>) {
     block_on(async {
         let vc = VirtualCard::new(&fixture(&format!("{card}.key.der")), &fixture(&format!("{card}.cert.der")), b"1234")
             .unwrap();
@@ -50,6 +60,7 @@ fn forward(card: &str, center_key: &str, transaction_id: &str) -> (IssueRequest,
             challenge: vec![9u8; 32].into(),
             certificate: CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 },
             card_certificate: certificate.clone().into(),
+            reply_key: reply_key.public_bytes().to_vec().into(),
             created_at: 0,
         };
         let request_bytes = serde_json::to_vec(&request).unwrap();
@@ -76,16 +87,24 @@ const TX: &str = "00112233445566778899aabbccddeeff";
 fn issues_a_signed_juminhyo_bound_to_the_transaction_once() {
     let (m, db, _dir) = setup();
     let (request, body) = forward("card-1", "center.key.der", TX);
+    let reply_key = ReplyKey::derive_for_tests(TX.as_bytes());
     let answer = handle_issue(&m, &db, &body, 1000).unwrap();
+    let open = |answer: &MunicipalAnswer| -> SignedDocument {
+        serde_json::from_slice(&reply_key.open(TX.as_bytes(), &answer.sealed).unwrap()).unwrap()
+    };
+    let signed = open(&answer);
     let key = p256_public_key(&fixture("municipal-122319.pub.der")).unwrap();
-    p256_verify(&key, &municipal_message(&answer.document.0), &answer.signature.0).unwrap();
-    let document: Document = serde_json::from_slice(&answer.document.0).unwrap();
+    p256_verify(&key, &municipal_message(&signed.document.0), &signed.signature.0).unwrap();
+    let document: Document = serde_json::from_slice(&signed.document.0).unwrap();
     assert_eq!(document.binding, expected_binding(&request));
     let DocumentBody::Juminhyo(body_fields) = &document.body;
     assert_eq!(body_fields.name, "木下 花子");
+    // Sealed: the bytes on the wire carry none of it.
+    let wire = serde_json::to_string(&answer).unwrap();
+    assert!(!wire.contains("木下") && !wire.contains(&kofu_shared::Bytes::encode(&signed.document.0[..24])));
     // Asked again: the same document, no second register entry.
     let again = handle_issue(&m, &db, &body, 2000).unwrap();
-    assert_eq!(again, answer);
+    assert_eq!(open(&again), signed);
     assert_eq!(db.issuance_count().unwrap(), 1);
 }
 

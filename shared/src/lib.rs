@@ -9,6 +9,7 @@ pub mod errors;
 pub mod kiosk;
 pub mod limits;
 pub mod municipality;
+pub mod seal;
 pub mod signing;
 pub mod wire;
 

@@ -49,6 +49,8 @@ pub struct IssueRequest {
     pub certificate: CertificateChoice,
     /// The card's user-authentication certificate (DER), as read from EF 000A.
     pub card_certificate: Bytes,
+    /// A fresh P-256 public key (uncompressed SEC1) that the answer is sealed to.
+    pub reply_key: Bytes,
     /// Unix milliseconds, from the kiosk's clock; informative only.
     pub created_at: u64,
 }
@@ -90,10 +92,18 @@ pub struct ForwardEnvelope {
     pub attestation: Bytes,
 }
 
-/// A municipality's answer, relayed by the center to the kiosk unchanged.
+/// A municipality's answer, relayed by the center to the kiosk unchanged: the
+/// [`SignedDocument`] JSON sealed to the request's `reply_key`, which only the kiosk opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MunicipalAnswer {
+    pub sealed: crate::seal::Sealed,
+}
+
+/// What is sealed: the document and the municipality's signature over it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedDocument {
     /// Exact bytes of a [`Document`].
     pub document: Bytes,
     /// ECDSA P-256 r‖s by the municipality over `municipal_message(document)`.

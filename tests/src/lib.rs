@@ -73,6 +73,20 @@ impl EdgeApi for HttpEdge {
 pub struct RecordingEdge {
     pub inner: HttpEdge,
     pub sent: std::cell::RefCell<Vec<IssueEnvelope>>,
+    /// Each answer as the edge relayed it, re-encoded as JSON.
+    pub received: std::cell::RefCell<Vec<String>>,
+}
+
+impl RecordingEdge {
+    pub fn new() -> Self {
+        RecordingEdge { inner: HttpEdge::from_env(), sent: Default::default(), received: Default::default() }
+    }
+}
+
+impl Default for RecordingEdge {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl EdgeApi for RecordingEdge {
@@ -82,7 +96,9 @@ impl EdgeApi for RecordingEdge {
 
     async fn issue(&self, envelope: &IssueEnvelope) -> Result<IssueResponse, EdgeCallError> {
         self.sent.borrow_mut().push(envelope.clone());
-        self.inner.issue(envelope).await
+        let answer = self.inner.issue(envelope).await?;
+        self.received.borrow_mut().push(serde_json::to_string(&answer).unwrap_or_default());
+        Ok(answer)
     }
 }
 

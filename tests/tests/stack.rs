@@ -12,19 +12,23 @@ fn choice() -> CertificateChoice {
     CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 }
 }
 
+type Issued = Result<kofu_app::session::VerifiedDocument, SessionError>;
+
 /// Runs a whole issuance with `card`, recording the envelope sent.
-fn issue_with(
-    card_name: &str,
-    n: u64,
-) -> (Result<kofu_app::session::VerifiedDocument, SessionError>, Vec<IssueEnvelope>) {
-    let edge = RecordingEdge { inner: HttpEdge::from_env(), sent: Default::default() };
+fn issue_with(card_name: &str, n: u64) -> (Issued, Vec<IssueEnvelope>) {
+    let (result, edge) = issue_recorded(card_name, n);
+    (result, edge.sent.into_inner())
+}
+
+fn issue_recorded(card_name: &str, n: u64) -> (Issued, RecordingEdge) {
+    let edge = RecordingEdge::new();
     let result = block_on(async {
         let (mut session, state) = Session::start(card(card_name)).await?;
         assert_eq!(state, PinState::TriesLeft(3));
         assert_eq!(session.verify_pin(Pin::parse("1234").unwrap()).await?, VerifyOutcome::Verified);
         session.issue(&edge, &dev_kiosk(), choice(), fresh_transaction_id(n), now_ms()).await
     });
-    (result, edge.sent.into_inner())
+    (result, edge)
 }
 
 fn refusal(status_and_body: (u16, Vec<u8>)) -> (u16, ErrorCode) {
@@ -44,12 +48,16 @@ fn health_of_edge_and_municipal() {
 
 #[test]
 fn a_juminhyo_is_issued_through_workerd_and_bound_to_the_transaction() {
-    let (result, sent) = issue_with("card-2", 1);
+    let (result, edge) = issue_recorded("card-2", 1);
     let verified = result.expect("issuance");
     let DocumentBody::Juminhyo(body) = &verified.document.body;
     assert_eq!(body.name, "佐藤 健一");
     assert_eq!(verified.document.municipality.to_string(), "122319");
-    assert_eq!(sent.len(), 1);
+    assert_eq!(edge.sent.borrow().len(), 1);
+    // The edge relayed only a sealed answer: neither the name nor the document bytes.
+    let relayed = edge.received.borrow()[0].clone();
+    assert!(!relayed.contains("佐藤"));
+    assert!(!relayed.contains(&kofu_shared::Bytes::encode(&verified.signed.document.0[..24])));
 }
 
 #[test]
@@ -106,7 +114,7 @@ fn an_unknown_kiosk_gets_no_challenge() {
 
 #[test]
 fn of_concurrent_copies_of_one_request_exactly_one_is_served() {
-    let edge = RecordingEdge { inner: HttpEdge::from_env(), sent: Default::default() };
+    let edge = RecordingEdge::new();
     // Build one valid envelope without sending it: the recorder keeps it, the edge refuses
     // nothing because we send it only below.
     let envelope = block_on(async {

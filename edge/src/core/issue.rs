@@ -75,6 +75,10 @@ pub fn parse_request(bytes: &[u8]) -> Result<IssueRequest, EdgeError> {
     if request.card_certificate.0.is_empty() || request.card_certificate.0.len() > MAX_CARD_CERT_BYTES {
         return Err(EdgeError::Malformed("card_certificate"));
     }
+    // The center cannot check the key is a point without HPKE; the municipality does.
+    if request.reply_key.0.len() != kofu_shared::seal::REPLY_KEY_BYTES {
+        return Err(EdgeError::Malformed("reply_key"));
+    }
     Ok(request)
 }
 
