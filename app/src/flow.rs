@@ -44,6 +44,8 @@ pub enum Event {
     Done,
     Failed(Failure),
     Cancel,
+    /// The screen's time ran out: the whole transaction is abandoned and erased.
+    TimedOut,
 }
 
 impl Screen {
@@ -52,7 +54,7 @@ impl Screen {
         use Event as E;
         use Screen as S;
         match (self, event) {
-            (_, E::Cancel) => S::Idle,
+            (_, E::Cancel | E::TimedOut) => S::Idle,
             (S::Failed(_) | S::Certificate, E::Done) => S::Idle,
             (s, E::Failed(f)) if s.in_transaction() => S::Failed(f),
             (S::Idle, E::CardInserted) => S::Reading,
@@ -70,6 +72,19 @@ impl Screen {
             (S::RemoveCard, E::CardGone) => S::Certificate,
             (S::PinBlocked, E::Done) => S::Idle,
             (s, _) => s.clone(),
+        }
+    }
+
+    /// How long this screen may stay without progress before the transaction is
+    /// abandoned, so no step is ever handed on to the next resident. `None` for idle.
+    pub fn timeout_secs(&self) -> Option<u32> {
+        match self {
+            Screen::Idle => None,
+            Screen::Reading => Some(30),
+            Screen::Pin { .. } | Screen::Choose | Screen::Confirm => Some(60),
+            Screen::Processing => Some(90),
+            Screen::RemoveCard | Screen::Certificate => Some(120),
+            Screen::PinBlocked | Screen::Failed(_) => Some(30),
         }
     }
 
@@ -110,6 +125,28 @@ mod tests {
         assert_eq!(s.on(Event::PinChecked(VerifyOutcome::Blocked)), Screen::PinBlocked);
         let s = walk(vec![Event::CardInserted, Event::CardRead(PinState::Blocked)]);
         assert_eq!(s, Screen::PinBlocked);
+    }
+
+    #[test]
+    fn every_screen_but_idle_times_out_and_a_timeout_abandons_the_transaction() {
+        let screens = [
+            Screen::Reading,
+            Screen::Pin { tries_left: 3, last_wrong: false },
+            Screen::PinBlocked,
+            Screen::Choose,
+            Screen::Confirm,
+            Screen::Processing,
+            Screen::RemoveCard,
+            Screen::Certificate,
+            Screen::Failed(Failure::Network),
+        ];
+        for screen in screens {
+            assert!(screen.timeout_secs().is_some_and(|s| s > 0), "{screen:?}");
+            assert_eq!(screen.on(Event::TimedOut), Screen::Idle, "{screen:?}");
+        }
+        assert_eq!(Screen::Idle.timeout_secs(), None);
+        // A resident who walks away from the card never gets the certificate shown.
+        assert_eq!(Screen::RemoveCard.on(Event::TimedOut).on(Event::CardGone), Screen::Idle);
     }
 
     #[test]

@@ -60,9 +60,16 @@ fn kiosk_identity() -> Option<crate::session::KioskIdentity> {
 }
 
 /// The state of one transaction. Dropping it erases the transaction.
+///
+/// `generation` counts transactions: every async step records it when it starts and
+/// touches nothing if it changed meanwhile (cancel, timeout), so a late answer can
+/// never land in the next resident's transaction. `screen_epoch` counts screen changes,
+/// so a screen's timer fires only if that very screen is still showing.
 #[derive(Clone, Copy)]
 struct Kiosk {
     screen: RwSignal<Screen>,
+    generation: StoredValue<u64>,
+    screen_epoch: StoredValue<u64>,
     session: StoredValue<Option<Session<Card>>, LocalStorage>,
     document: StoredValue<Option<VerifiedDocument>, LocalStorage>,
     config: RwSignal<Option<AppConfig>>,
@@ -72,7 +79,16 @@ struct Kiosk {
 
 impl Kiosk {
     fn send(&self, event: Event) {
+        self.screen_epoch.update_value(|e| *e += 1);
         self.screen.update(|s| *s = s.on(event));
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.get_value()
+    }
+
+    fn is_current(&self, generation: u64) -> bool {
+        self.generation.get_value() == generation
     }
 
     fn take_session(&self) -> Option<Session<Card>> {
@@ -85,15 +101,34 @@ impl Kiosk {
 
     /// Ends the transaction: card session, document and every flag are dropped.
     fn erase(&self) {
+        self.generation.update_value(|g| *g += 1);
         self.session.set_value(None);
         self.document.set_value(None);
         self.busy.set(false);
         self.pin_format_error.set(false);
     }
 
-    fn fail(&self, failure: Failure) {
-        self.erase();
-        self.send(Event::Failed(failure));
+    /// Fails transaction `generation`; a transaction already abandoned stays abandoned.
+    fn fail(&self, generation: u64, failure: Failure) {
+        if self.is_current(generation) {
+            self.erase();
+            self.send(Event::Failed(failure));
+        }
+    }
+
+    /// Starts the current screen's timer: when it runs out on that same screen, the
+    /// transaction is erased and the kiosk goes back to idle.
+    fn arm_timeout(&self) {
+        let kiosk = *self;
+        let Some(secs) = kiosk.screen.get_untracked().timeout_secs() else { return };
+        let epoch = kiosk.screen_epoch.get_value();
+        spawn_local(async move {
+            TimeoutFuture::new(secs.saturating_mul(1000)).await;
+            if kiosk.screen_epoch.get_value() == epoch {
+                kiosk.erase();
+                kiosk.send(Event::TimedOut);
+            }
+        });
     }
 }
 
@@ -119,6 +154,8 @@ fn random_transaction_id() -> Option<[u8; 16]> {
 pub fn App() -> impl IntoView {
     let kiosk = Kiosk {
         screen: RwSignal::new(Screen::Idle),
+        generation: StoredValue::new(0),
+        screen_epoch: StoredValue::new(0),
         session: StoredValue::new_local(None),
         document: StoredValue::new_local(None),
         config: RwSignal::new(None),
@@ -129,6 +166,10 @@ pub fn App() -> impl IntoView {
         if let Ok(config) = load_config().await {
             kiosk.config.set(Some(config));
         }
+    });
+    Effect::new(move |_| {
+        kiosk.screen.track();
+        kiosk.arm_timeout();
     });
     view! {
         <main class="kiosk" data-screen=move || format!("{:?}", kiosk.screen.get())>
@@ -204,17 +245,19 @@ fn idle(kiosk: Kiosk) -> impl IntoView {
         kiosk.erase();
         kiosk.send(Event::CardInserted);
         let number = card_number.get_untracked();
+        let generation = kiosk.generation();
         spawn_local(async move {
             let Some(card) = insert_card(number) else {
-                kiosk.fail(Failure::Card);
+                kiosk.fail(generation, Failure::Card);
                 return;
             };
             match Session::start(card).await {
-                Ok((session, state)) => {
+                Ok((session, state)) if kiosk.is_current(generation) => {
                     kiosk.put_session(session);
                     kiosk.send(Event::CardRead(state));
                 }
-                Err(e) => kiosk.fail(failure_of(&e)),
+                Ok(_) => {}
+                Err(e) => kiosk.fail(generation, failure_of(&e)),
             }
         });
     };
@@ -263,15 +306,19 @@ fn pin_screen(kiosk: Kiosk, tries_left: u8, last_wrong: bool) -> impl IntoView {
         let Some(mut session) = kiosk.take_session() else { return };
         kiosk.busy.set(true);
         kiosk.pin_format_error.set(false);
+        let generation = kiosk.generation();
         spawn_local(async move {
             let outcome = session.verify_pin(pin).await;
+            if !kiosk.is_current(generation) {
+                return; // abandoned meanwhile: the session is dropped here
+            }
             kiosk.busy.set(false);
             match outcome {
                 Ok(outcome) => {
                     kiosk.put_session(session);
                     kiosk.send(Event::PinChecked(outcome));
                 }
-                Err(e) => kiosk.fail(failure_of(&e)),
+                Err(e) => kiosk.fail(generation, failure_of(&e)),
             }
         });
     };
@@ -302,32 +349,35 @@ fn pin_screen(kiosk: Kiosk, tries_left: u8, last_wrong: bool) -> impl IntoView {
 fn issue(kiosk: Kiosk) {
     let Some(mut session) = kiosk.take_session() else { return };
     kiosk.send(Event::Confirmed);
+    let generation = kiosk.generation();
     spawn_local(async move {
         let (Some(config), Some(identity), Some(transaction_id)) =
             (kiosk.config.get_untracked(), kiosk_identity(), random_transaction_id())
         else {
-            kiosk.fail(Failure::Network);
+            kiosk.fail(generation, Failure::Network);
             return;
         };
         let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
         let choice = CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 };
         let now = js_sys::Date::now() as u64;
         match session.issue(&edge, &identity, choice, transaction_id, now).await {
+            // Timed out or cancelled meanwhile: the document is dropped, never shown.
+            Ok(_) if !kiosk.is_current(generation) => {}
             Ok(document) => {
                 kiosk.document.set_value(Some(document));
                 kiosk.put_session(session);
                 kiosk.send(Event::Issued);
-                wait_for_card_removal(kiosk).await;
+                wait_for_card_removal(kiosk, generation).await;
             }
-            Err(e) => kiosk.fail(failure_of(&e)),
+            Err(e) => kiosk.fail(generation, failure_of(&e)),
         }
     });
 }
 
 /// DESIGN.md step 9: the certificate is shown (printed) only once the card is out.
-async fn wait_for_card_removal(kiosk: Kiosk) {
+async fn wait_for_card_removal(kiosk: Kiosk, generation: u64) {
     loop {
-        if kiosk.screen.get_untracked() != Screen::RemoveCard {
+        if !kiosk.is_current(generation) || kiosk.screen.get_untracked() != Screen::RemoveCard {
             return;
         }
         let present = kiosk

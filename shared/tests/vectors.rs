@@ -20,7 +20,10 @@ fn computed() -> Vec<(&'static str, String)> {
         ("kiosk_signature_rfc6979", hex::encode(p256_sign(&kiosk_key, &kiosk_msg))),
         ("center_message", hex::encode(center_message(request))),
         ("municipal_message", hex::encode(municipal_message(request))),
-        ("reply_key_from_ikm_32x07", hex::encode(kofu_shared::seal::ReplyKey::derive_for_tests(&[7u8; 32]).public_bytes())),
+        (
+            "reply_key_from_ikm_32x07",
+            hex::encode(kofu_shared::seal::ReplyKey::derive_for_tests(&[7u8; 32]).public_bytes()),
+        ),
         ("check_digit_12231", MunicipalityCode::check_digit([1, 2, 2, 3, 1]).to_string()),
         ("check_digit_42000", MunicipalityCode::check_digit([4, 2, 0, 0, 0]).to_string()),
     ]

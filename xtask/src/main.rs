@@ -85,6 +85,17 @@ fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
+    // The release kiosk build (no virtual card) must compile and lint clean too.
+    run(Command::new("cargo").args([
+        "clippy",
+        "-p",
+        "kofu-app",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
     run(Command::new("cargo").args(["test", "--workspace", "--exclude", "kofu-tests"]))?;
     build::all()?;
     let stack = stack::Stack::start(stack::Mode::Test)?;
