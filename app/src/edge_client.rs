@@ -1,7 +1,9 @@
 //! The exchange center over `fetch`.
 
 use kofu_shared::ApiError;
-use kofu_shared::wire::{ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse};
+use kofu_shared::wire::{
+    ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse, OutcomeAck, OutcomeEnvelope,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -24,6 +26,10 @@ impl EdgeApi for HttpEdge {
 
     async fn issue(&self, envelope: &IssueEnvelope) -> Result<IssueResponse, EdgeCallError> {
         request("POST", &format!("{}/v1/issue", self.base_url), Some(envelope)).await
+    }
+
+    async fn outcome(&self, envelope: &OutcomeEnvelope) -> Result<OutcomeAck, EdgeCallError> {
+        request("POST", &format!("{}/v1/outcome", self.base_url), Some(envelope)).await
     }
 }
 

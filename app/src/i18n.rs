@@ -39,7 +39,16 @@ pub const REMOVE_CARD: Text = t(
 );
 pub const CERTIFICATE: Text = t("証明書をお受け取りください", "Please take your certificate");
 pub const VERIFIED: Text = t("市区町村の電子署名を確認しました", "The municipality's signature was verified");
-pub const PRINT: Text = t("印刷", "Print");
+pub const PRINTING: Text = t("印刷しています", "Printing");
+pub const PRINTED: Text = t("印刷しました", "Printed");
+pub const PRINT_FAILED: Text = t(
+    "印刷できませんでした。交付は取り消され、料金はかかりません",
+    "Printing failed. The issuance was cancelled and you have not been charged",
+);
+pub const PRINT_UNREPORTED: Text = t(
+    "印刷結果を送信できませんでした。係員にお知らせください",
+    "The print result could not be sent. Please tell the store staff",
+);
 pub const DONE: Text = t("終了", "Finish");
 pub const CARD_ERROR: Text = t("カードを読み取れませんでした", "The card could not be read");
 pub const CARD_REMOVED: Text =

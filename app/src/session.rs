@@ -5,10 +5,10 @@
 use kofu_card::{CardError, CardTransport, Jpki, Pin, PinState, VerifyOutcome};
 use kofu_shared::kiosk::{DocumentError, expected_binding, open_answer, sign_envelope};
 use kofu_shared::seal::ReplyKey;
-use kofu_shared::signing::card_digest_info;
+use kofu_shared::signing::{card_digest_info, outcome_message, p256_sign};
 use kofu_shared::wire::{
-    CertificateChoice, ChallengeResponse, Document, IssueEnvelope, IssueRequest, IssueResponse, PROTOCOL_VERSION,
-    SignedDocument,
+    CertificateChoice, ChallengeResponse, Document, IssueEnvelope, IssueRequest, IssueResponse, OutcomeAck,
+    OutcomeEnvelope, OutcomeReport, PROTOCOL_VERSION, PrintOutcome, SignedDocument,
 };
 use kofu_shared::{Bytes, MunicipalityCode};
 use kofu_shared::{ErrorCode, limits};
@@ -36,6 +36,29 @@ pub enum EdgeCallError {
 pub trait EdgeApi {
     async fn challenge(&self, kiosk_id: &str) -> Result<ChallengeResponse, EdgeCallError>;
     async fn issue(&self, envelope: &IssueEnvelope) -> Result<IssueResponse, EdgeCallError>;
+    async fn outcome(&self, envelope: &OutcomeEnvelope) -> Result<OutcomeAck, EdgeCallError>;
+}
+
+/// Reports what became of the printed document. Printing failed → the municipality voids
+/// the issuance and nothing is charged.
+pub async fn report_outcome<E: EdgeApi>(
+    edge: &E,
+    kiosk: &KioskIdentity,
+    document: &Document,
+    outcome: PrintOutcome,
+    now_ms: u64,
+) -> Result<OutcomeAck, EdgeCallError> {
+    let report = OutcomeReport {
+        version: PROTOCOL_VERSION,
+        transaction_id: document.binding.transaction_id.clone(),
+        kiosk_id: kiosk.kiosk_id.clone(),
+        document_serial: document.serial.clone(),
+        outcome,
+        reported_at: now_ms,
+    };
+    let report = serde_json::to_vec(&report).map_err(|_| EdgeCallError::Malformed)?;
+    let signature = p256_sign(&kiosk.key, &outcome_message(&report));
+    edge.outcome(&OutcomeEnvelope { report: report.into(), kiosk_signature: signature.to_vec().into() }).await
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -3,7 +3,7 @@
 
 use gloo_timers::future::TimeoutFuture;
 use kofu_card::{CardError, Pin, TransportError};
-use kofu_shared::wire::{CertificateChoice, CertificateKind, DocumentBody};
+use kofu_shared::wire::{CertificateChoice, CertificateKind, DocumentBody, PrintOutcome};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 use crate::edge_client::{AppConfig, HttpEdge, load_config};
 use crate::flow::{Event, Failure, Screen};
 use crate::i18n::{self, Text};
-use crate::session::{EdgeCallError, Session, SessionError, VerifiedDocument};
+use crate::session::{EdgeCallError, Session, SessionError, VerifiedDocument, report_outcome};
 
 #[cfg(feature = "dev")]
 type Card = kofu_card::virtual_card::VirtualCard;
@@ -75,6 +75,19 @@ struct Kiosk {
     config: RwSignal<Option<AppConfig>>,
     busy: RwSignal<bool>,
     pin_format_error: RwSignal<bool>,
+    print_state: RwSignal<PrintState>,
+}
+
+/// Where the print and its report stand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PrintState {
+    Printing,
+    /// Printed and acknowledged by the municipality.
+    Printed,
+    /// Printing failed: the issuance is voided, nothing is charged.
+    Voided,
+    /// The outcome could not be reported.
+    Unreported,
 }
 
 impl Kiosk {
@@ -161,6 +174,7 @@ pub fn App() -> impl IntoView {
         config: RwSignal::new(None),
         busy: RwSignal::new(false),
         pin_format_error: RwSignal::new(false),
+        print_state: RwSignal::new(PrintState::Printing),
     };
     spawn_local(async move {
         if let Ok(config) = load_config().await {
@@ -387,11 +401,41 @@ async fn wait_for_card_removal(kiosk: Kiosk, generation: u64) {
             .unwrap_or(false);
         if !present {
             kiosk.session.set_value(None);
+            kiosk.print_state.set(PrintState::Printing);
             kiosk.send(Event::CardGone);
+            print_and_report(kiosk, generation).await;
             return;
         }
         TimeoutFuture::new(250).await;
     }
+}
+
+/// Prints the certificate page (the kiosk shell runs in kiosk-printing mode) and reports
+/// the outcome; a failed print voids the issuance.
+async fn print_and_report(kiosk: Kiosk, generation: u64) {
+    // Let the certificate render before the print snapshot.
+    TimeoutFuture::new(50).await;
+    if !kiosk.is_current(generation) {
+        return;
+    }
+    let printed = web_sys::window().map(|w| w.print().is_ok()).unwrap_or(false);
+    let outcome = if printed { PrintOutcome::Printed } else { PrintOutcome::PrintFailed };
+    let document = kiosk.document.with_value(|d| d.as_ref().map(|d| d.document.clone()));
+    let (Some(document), Some(identity), Some(config)) = (document, kiosk_identity(), kiosk.config.get_untracked())
+    else {
+        kiosk.print_state.set(PrintState::Unreported);
+        return;
+    };
+    let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
+    let reported = report_outcome(&edge, &identity, &document, outcome, js_sys::Date::now() as u64).await;
+    if !kiosk.is_current(generation) {
+        return;
+    }
+    kiosk.print_state.set(match (reported, outcome) {
+        (Ok(_), PrintOutcome::Printed) => PrintState::Printed,
+        (Ok(_), PrintOutcome::PrintFailed) => PrintState::Voided,
+        (Err(_), _) => PrintState::Unreported,
+    });
 }
 
 fn remove_card(kiosk: Kiosk) -> impl IntoView {
@@ -450,10 +494,15 @@ fn certificate(kiosk: Kiosk) -> impl IntoView {
                 <code class="signed-document" hidden=true>{payload}</code>
             </article>
             <div class="no-print verified"><Bilingual text=i18n::VERIFIED/></div>
-            <div class="no-print">
-                {button(i18n::PRINT, "secondary print", move || { if let Some(w) = web_sys::window() { let _ = w.print(); } })}
-                {button(i18n::DONE, "primary done", done)}
+            <div class="no-print print-status" data-state=move || format!("{:?}", kiosk.print_state.get())>
+                {move || match kiosk.print_state.get() {
+                    PrintState::Printing => view! { <Bilingual text=i18n::PRINTING/> }.into_any(),
+                    PrintState::Printed => view! { <Bilingual text=i18n::PRINTED/> }.into_any(),
+                    PrintState::Voided => view! { <Bilingual text=i18n::PRINT_FAILED/> }.into_any(),
+                    PrintState::Unreported => view! { <Bilingual text=i18n::PRINT_UNREPORTED/> }.into_any(),
+                }}
             </div>
+            <div class="no-print">{button(i18n::DONE, "primary done", done)}</div>
         </section>
     }
     .into_any()

@@ -9,9 +9,10 @@ use worker::{AbortSignal, Cors, D1Database, Date, Env, Fetch, Headers, Method, R
 
 use crate::core::challenge::create_challenge;
 use crate::core::issue::issue;
+use crate::core::outcome::report_outcome;
 use crate::core::{
     Backend, BackendError, ChallengeOutcome, EdgeConfig, EdgeError, HttpAnswer, KioskRecord, MunicipalityRecord,
-    SERVICE, VERSION,
+    SERVICE, TransactionRecord, VERSION,
 };
 use kofu_shared::limits::MAX_BODY_BYTES;
 use kofu_shared::wire::{CardStatusAnswer, CardStatusQuery, Health, parse_limited};
@@ -76,6 +77,7 @@ async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> wor
         }
         (Method::Post, "/v1/challenges") => challenge(req, env).await,
         (Method::Post, "/v1/issue") => issue_route(req, env).await,
+        (Method::Post, "/v1/outcome") => outcome_route(req, env).await,
         _ => return Response::error("not found", 404),
     };
     match outcome {
@@ -107,6 +109,14 @@ async fn issue_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError
     let backend = D1Backend::new(env)?;
     let answer = issue(&config, &backend, &body, now()).await?;
     Response::from_json(&answer).map_err(|_| storage("response"))
+}
+
+async fn outcome_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
+    let body = read_body(req).await?;
+    let config = config(env)?;
+    let backend = D1Backend::new(env)?;
+    let ack = report_outcome(&config, &backend, &body, now()).await?;
+    Response::from_json(&ack).map_err(|_| storage("response"))
 }
 
 async fn read_body(req: &mut Request) -> Result<Vec<u8>, EdgeError> {
@@ -168,6 +178,13 @@ struct MunicipalityRow {
     endpoint: String,
     public_key: String,
     enabled: f64,
+}
+
+#[derive(Deserialize)]
+struct TransactionRow {
+    transaction_id: String,
+    kiosk_id: String,
+    municipality: String,
 }
 
 #[derive(Deserialize)]
@@ -272,8 +289,58 @@ impl Backend for D1Backend {
         .transpose()
     }
 
-    async fn forward(&self, endpoint: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError> {
-        post_json(&format!("{}/v1/issue", endpoint.trim_end_matches('/')), body).await
+    async fn record_transaction(&self, record: &TransactionRecord, now: u64) -> Result<bool, BackendError> {
+        let result = self
+            .db
+            .prepare(
+                "INSERT INTO transactions (transaction_id, kiosk_id, municipality, forwarded_at)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (transaction_id) DO NOTHING",
+            )
+            .bind(&[
+                record.transaction_id.as_str().into(),
+                record.kiosk_id.as_str().into(),
+                record.municipality.to_string().into(),
+                (now as f64).into(),
+            ])
+            .map_err(d1_err)?
+            .run()
+            .await
+            .map_err(d1_err)?;
+        Ok(result.meta().map_err(d1_err)?.and_then(|m| m.changes).unwrap_or(0) == 1)
+    }
+
+    async fn transaction(&self, transaction_id: &str) -> Result<Option<TransactionRecord>, BackendError> {
+        let row: Option<TransactionRow> = self
+            .db
+            .prepare("SELECT transaction_id, kiosk_id, municipality FROM transactions WHERE transaction_id = ?1")
+            .bind(&[transaction_id.into()])
+            .map_err(d1_err)?
+            .first(None)
+            .await
+            .map_err(d1_err)?;
+        row.map(|r| {
+            Ok(TransactionRecord {
+                transaction_id: r.transaction_id,
+                kiosk_id: r.kiosk_id,
+                municipality: MunicipalityCode::parse(&r.municipality).map_err(|_| BackendError::BadUpstream)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_outcome(&self, transaction_id: &str, outcome: &str) -> Result<(), BackendError> {
+        self.db
+            .prepare("UPDATE transactions SET outcome = ?2 WHERE transaction_id = ?1")
+            .bind(&[transaction_id.into(), outcome.into()])
+            .map_err(d1_err)?
+            .run()
+            .await
+            .map_err(d1_err)?;
+        Ok(())
+    }
+
+    async fn forward(&self, url: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError> {
+        post_json(url, body).await
     }
 }
 

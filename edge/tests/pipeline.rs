@@ -7,12 +7,14 @@ use kofu_card::{Jpki, Pin, VerifyOutcome};
 use kofu_edge::core::challenge::create_challenge;
 use kofu_edge::core::issue::issue;
 use kofu_edge::core::memory::{ForwardFn, MemoryBackend};
+use kofu_edge::core::outcome::report_outcome;
 use kofu_edge::core::{EdgeConfig, EdgeError, HttpAnswer, KioskRecord, MunicipalityRecord};
 use kofu_shared::cert::{CertError, ParsedCert};
 use kofu_shared::kiosk::{expected_binding, open_answer, sign_envelope};
 use kofu_shared::seal::{ReplyKey, seal};
 use kofu_shared::signing::{
-    card_digest_info, center_message, municipal_message, p256_public_key, p256_sign, p256_signing_key, p256_verify,
+    card_digest_info, center_message, center_outcome_message, municipal_message, outcome_message, p256_public_key,
+    p256_sign, p256_signing_key, p256_verify,
 };
 use kofu_shared::wire::*;
 use kofu_shared::{Bytes, ErrorCode, MunicipalityCode};
@@ -37,8 +39,11 @@ fn config() -> EdgeConfig {
 }
 
 /// A municipality that verifies the attestation and signs a document bound to the request.
-fn municipality(endpoint: &str, body: &[u8]) -> Result<HttpAnswer, kofu_edge::core::BackendError> {
-    assert_eq!(endpoint, "http://municipal.test");
+fn municipality(url: &str, body: &[u8]) -> Result<HttpAnswer, kofu_edge::core::BackendError> {
+    if url == "http://municipal.test/v1/outcome" {
+        return Ok(outcome_ack(body));
+    }
+    assert_eq!(url, "http://municipal.test/v1/issue");
     let envelope: ForwardEnvelope = serde_json::from_slice(body).unwrap();
     let center = p256_public_key(&fixture("center.pub.der")).unwrap();
     p256_verify(&center, &center_message(&envelope.forward.0), &envelope.attestation.0).unwrap();
@@ -73,6 +78,72 @@ fn municipality(endpoint: &str, body: &[u8]) -> Result<HttpAnswer, kofu_edge::co
     Ok(HttpAnswer { status: 200, body: serde_json::to_vec(&answer).unwrap() })
 }
 
+/// The municipality's side of an outcome: checks the center's attestation, acknowledges.
+fn outcome_ack(body: &[u8]) -> HttpAnswer {
+    let envelope: ForwardEnvelope = serde_json::from_slice(body).unwrap();
+    let center = p256_public_key(&fixture("center.pub.der")).unwrap();
+    p256_verify(&center, &center_outcome_message(&envelope.forward.0), &envelope.attestation.0).unwrap();
+    let forward: OutcomeForward = serde_json::from_slice(&envelope.forward.0).unwrap();
+    let report: OutcomeReport = serde_json::from_slice(&forward.report.0).unwrap();
+    let state = match report.outcome {
+        PrintOutcome::Printed => RegisterState::Printed,
+        PrintOutcome::PrintFailed => RegisterState::Voided,
+    };
+    let ack = OutcomeAck { transaction_id: report.transaction_id, state };
+    HttpAnswer { status: 200, body: serde_json::to_vec(&ack).unwrap() }
+}
+
+fn outcome_body(kiosk_key: &str, transaction_id: &str, outcome: PrintOutcome) -> Vec<u8> {
+    let report = OutcomeReport {
+        version: 1,
+        transaction_id: transaction_id.into(),
+        kiosk_id: "kiosk-dev-001".into(),
+        document_serial: "122319-X".into(),
+        outcome,
+        reported_at: now(),
+    };
+    let report = serde_json::to_vec(&report).unwrap();
+    let key = p256_signing_key(&fixture(kiosk_key)).unwrap();
+    let signature = p256_sign(&key, &outcome_message(&report)).to_vec();
+    serde_json::to_vec(&OutcomeEnvelope { report: report.into(), kiosk_signature: signature.into() }).unwrap()
+}
+
+#[test]
+fn the_kiosk_reports_the_print_outcome_of_its_own_transactions_only() {
+    let (config, backend) = (config(), backend());
+    let (request, _, body) = kiosk_request(&config, &backend, "card-1");
+    block_on(issue(&config, &backend, &body, now())).unwrap();
+    let tx = request.transaction_id.clone();
+    let ack = block_on(report_outcome(
+        &config,
+        &backend,
+        &outcome_body("kiosk-dev-001.key.der", &tx, PrintOutcome::PrintFailed),
+        now(),
+    ))
+    .unwrap();
+    assert_eq!(ack.state, RegisterState::Voided);
+    assert_eq!(backend.transactions.borrow()[&tx].1.as_deref(), Some("print_failed"));
+    // Signed by another key: refused. Unknown transaction: refused without detail.
+    let forged = outcome_body("center.key.der", &tx, PrintOutcome::Printed);
+    assert_eq!(block_on(report_outcome(&config, &backend, &forged, now())).unwrap_err(), EdgeError::KioskSignature);
+    let unknown = outcome_body("kiosk-dev-001.key.der", &"ab".repeat(16), PrintOutcome::Printed);
+    assert_eq!(
+        block_on(report_outcome(&config, &backend, &unknown, now())).unwrap_err(),
+        EdgeError::TransactionUnknown
+    );
+}
+
+#[test]
+fn a_transaction_id_is_forwarded_once() {
+    let (config, backend) = (config(), backend());
+    let (request, _, body) = kiosk_request(&config, &backend, "card-1");
+    block_on(issue(&config, &backend, &body, now())).unwrap();
+    // A second, valid request (fresh challenge) that reuses the transaction id.
+    let (_, _, second) = kiosk_request_with_tx(&config, &backend, "card-1", &request.transaction_id);
+    assert_eq!(block_on(issue(&config, &backend, &second, now())).unwrap_err(), EdgeError::TransactionReused);
+    assert_eq!(backend.forwarded.borrow().len(), 1);
+}
+
 fn backend() -> MemoryBackend {
     let backend = MemoryBackend::new(Box::new(municipality));
     let kiosk = KioskRecord { id: "kiosk-dev-001".into(), public_key: fixture("kiosk-dev-001.pub.der"), active: true };
@@ -95,6 +166,15 @@ fn backend() -> MemoryBackend {
 
 /// Does what the kiosk does: challenge, card reads and signs, kiosk signs.
 fn kiosk_request(config: &EdgeConfig, backend: &MemoryBackend, card: &str) -> (IssueRequest, ReplyKey, Vec<u8>) {
+    kiosk_request_with_tx(config, backend, card, &hex::encode(&rand_nonce()[..16]))
+}
+
+fn kiosk_request_with_tx(
+    config: &EdgeConfig,
+    backend: &MemoryBackend,
+    card: &str,
+    transaction_id: &str,
+) -> (IssueRequest, ReplyKey, Vec<u8>) {
     block_on(async {
         let body = br#"{"kiosk_id":"kiosk-dev-001"}"#;
         let challenge = create_challenge(config, backend, body, now(), rand_nonce()).await.unwrap();
@@ -109,7 +189,7 @@ fn kiosk_request(config: &EdgeConfig, backend: &MemoryBackend, card: &str) -> (I
         let reply_key = ReplyKey::generate();
         let request = IssueRequest {
             version: 1,
-            transaction_id: hex::encode(&rand_nonce()[..16]),
+            transaction_id: transaction_id.to_owned(),
             kiosk_id: "kiosk-dev-001".into(),
             challenge: challenge.challenge,
             certificate: CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 },

@@ -122,6 +122,37 @@ impl Db {
         })
     }
 
+    /// Moves an `issued` entry of this kiosk to its final state; returns the state the
+    /// entry has afterwards, or `None` when no such entry exists.
+    pub fn finish_issuance(
+        &self,
+        transaction_id: &str,
+        kiosk_id: &str,
+        state: &str,
+    ) -> Result<Option<String>, DbError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE issuances SET state = ?3 WHERE transaction_id = ?1 AND kiosk_id = ?2 AND state = 'issued'",
+                params![transaction_id, kiosk_id, state],
+            )?;
+            c.query_row(
+                "SELECT state FROM issuances WHERE transaction_id = ?1 AND kiosk_id = ?2",
+                params![transaction_id, kiosk_id],
+                |row| row.get(0),
+            )
+            .optional()
+        })
+    }
+
+    pub fn issuance_state(&self, transaction_id: &str) -> Result<Option<String>, DbError> {
+        self.with(|c| {
+            c.query_row("SELECT state FROM issuances WHERE transaction_id = ?1", params![transaction_id], |row| {
+                row.get(0)
+            })
+            .optional()
+        })
+    }
+
     pub fn issuance_count(&self) -> Result<i64, DbError> {
         self.with(|c| c.query_row("SELECT COUNT(*) FROM issuances", [], |r| r.get(0)))
     }

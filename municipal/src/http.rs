@@ -18,6 +18,7 @@ use kofu_shared::{ApiError, ErrorCode};
 use crate::Municipality;
 use crate::db::Db;
 use crate::issue::handle_issue;
+use crate::outcome::handle_outcome;
 use crate::validation::{ValidationError, card_status};
 
 pub struct AppState {
@@ -29,6 +30,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/v1/issue", post(issue))
+        .route("/v1/outcome", post(outcome))
         .route("/validation/v1/cards", post(validation))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(access_log))
@@ -72,6 +74,17 @@ async fn issue(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesReje
     let outcome = tokio::task::block_in_place(|| handle_issue(&state.municipality, &state.db, &body, now));
     match outcome {
         Ok(answer) => json(StatusCode::OK, &answer),
+        Err(e) => error(e.code(), e.to_api_error()),
+    }
+}
+
+async fn outcome(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
+    let body = match body_or_error(body) {
+        Ok(body) => body,
+        Err(code) => return error(code, ApiError::new(code, "unreadable body")),
+    };
+    match tokio::task::block_in_place(|| handle_outcome(&state.municipality, &state.db, &body)) {
+        Ok(ack) => json(StatusCode::OK, &ack),
         Err(e) => error(e.code(), e.to_api_error()),
     }
 }

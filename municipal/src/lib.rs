@@ -5,6 +5,7 @@
 pub mod db;
 pub mod http;
 pub mod issue;
+pub mod outcome;
 pub mod seed;
 pub mod validation;
 

@@ -186,3 +186,57 @@ mod tempdir {
         }
     }
 }
+
+fn outcome_forward(center_key: &str, transaction_id: &str, kiosk_id: &str, outcome: PrintOutcome) -> Vec<u8> {
+    let report = OutcomeReport {
+        version: 1,
+        transaction_id: transaction_id.into(),
+        kiosk_id: kiosk_id.into(),
+        document_serial: String::new(),
+        outcome,
+        reported_at: 0,
+    };
+    let forward = OutcomeForward {
+        version: 1,
+        report: serde_json::to_vec(&report).unwrap().into(),
+        kiosk_signature: vec![0; 64].into(),
+        municipality: MunicipalityCode::parse("122319").unwrap(),
+        verified_at: 0,
+    };
+    let forward = serde_json::to_vec(&forward).unwrap();
+    let key = p256_signing_key(&fixture(center_key)).unwrap();
+    let attestation = p256_sign(&key, &center_outcome_message(&forward)).to_vec();
+    serde_json::to_vec(&ForwardEnvelope { forward: forward.into(), attestation: attestation.into() }).unwrap()
+}
+
+#[test]
+fn printed_is_final_and_a_failed_print_voids_the_entry() {
+    use kofu_municipal::outcome::{OutcomeError, handle_outcome};
+    let (m, db, _dir) = setup();
+    handle_issue(&m, &db, &forward("card-1", "center.key.der", TX).1, 1).unwrap();
+    let printed = outcome_forward("center.key.der", TX, "kiosk-dev-001", PrintOutcome::Printed);
+    assert_eq!(handle_outcome(&m, &db, &printed).unwrap().state, RegisterState::Printed);
+    // The same report again is acknowledged; a contradicting one is refused.
+    assert_eq!(handle_outcome(&m, &db, &printed).unwrap().state, RegisterState::Printed);
+    let failed = outcome_forward("center.key.der", TX, "kiosk-dev-001", PrintOutcome::PrintFailed);
+    assert!(matches!(handle_outcome(&m, &db, &failed), Err(OutcomeError::Conflict)));
+    assert_eq!(db.issuance_state(TX).unwrap().as_deref(), Some("printed"));
+
+    let tx2 = "ffeeddccbbaa99887766554433221100";
+    handle_issue(&m, &db, &forward("card-2", "center.key.der", tx2).1, 1).unwrap();
+    let failed = outcome_forward("center.key.der", tx2, "kiosk-dev-001", PrintOutcome::PrintFailed);
+    assert_eq!(handle_outcome(&m, &db, &failed).unwrap().state, RegisterState::Voided);
+    assert_eq!(db.issuance_state(tx2).unwrap().as_deref(), Some("voided"));
+}
+
+#[test]
+fn outcomes_need_the_center_and_the_issuing_kiosk() {
+    use kofu_municipal::outcome::{OutcomeError, handle_outcome};
+    let (m, db, _dir) = setup();
+    handle_issue(&m, &db, &forward("card-1", "center.key.der", TX).1, 1).unwrap();
+    let forged = outcome_forward("kiosk-dev-001.key.der", TX, "kiosk-dev-001", PrintOutcome::PrintFailed);
+    assert!(matches!(handle_outcome(&m, &db, &forged), Err(OutcomeError::Attestation)));
+    let other_kiosk = outcome_forward("center.key.der", TX, "kiosk-other", PrintOutcome::PrintFailed);
+    assert!(matches!(handle_outcome(&m, &db, &other_kiosk), Err(OutcomeError::Unknown)));
+    assert_eq!(db.issuance_state(TX).unwrap().as_deref(), Some("issued"));
+}

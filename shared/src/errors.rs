@@ -87,6 +87,12 @@ error_codes! {
     ResidentNotFound = "resident_not_found", 404,
         "このカードで交付できる証明書がありません。市区町村の窓口にお問い合わせください。",
         "No certificate can be issued for this card. Please ask at your city office.";
+    TransactionUnknown = "transaction_unknown", 404,
+        "この取引は見つかりませんでした。",
+        "This transaction could not be found.";
+    OutcomeConflict = "outcome_conflict", 409,
+        "この取引の結果は既に報告されています。",
+        "The outcome of this transaction was already reported.";
     DocumentRejected = "document_rejected", 502,
         "証明書を確認できなかったため、印刷しませんでした。料金はかかりません。",
         "The certificate could not be verified, so it was not printed. You have not been charged.";

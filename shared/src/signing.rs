@@ -16,6 +16,11 @@ pub const LABEL_CENTER_FORWARD: &str = "kofu/v1/center-forward";
 /// What a municipality signs: the document bytes.
 pub const LABEL_MUNICIPAL_DOCUMENT: &str = "kofu/v1/municipal-document";
 
+/// What the kiosk signs when it reports a print outcome.
+pub const LABEL_PRINT_OUTCOME: &str = "kofu/v1/print-outcome";
+/// What the center signs when it passes an outcome on.
+pub const LABEL_CENTER_OUTCOME: &str = "kofu/v1/center-outcome";
+
 /// DER prefix of a SHA-256 DigestInfo (RFC 8017 §9.2 note 1).
 pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] =
     [0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
@@ -48,6 +53,14 @@ pub fn center_message(forward: &[u8]) -> Vec<u8> {
 
 pub fn municipal_message(document: &[u8]) -> Vec<u8> {
     signed_message(LABEL_MUNICIPAL_DOCUMENT, &[document])
+}
+
+pub fn outcome_message(report: &[u8]) -> Vec<u8> {
+    signed_message(LABEL_PRINT_OUTCOME, &[report])
+}
+
+pub fn center_outcome_message(forward: &[u8]) -> Vec<u8> {
+    signed_message(LABEL_CENTER_OUTCOME, &[forward])
 }
 
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {

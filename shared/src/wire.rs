@@ -177,6 +177,66 @@ pub struct JuminhyoBody {
     pub resident_since: String,
 }
 
+/// What became of an issued document at the kiosk (DESIGN.md step 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrintOutcome {
+    Printed,
+    /// Printing failed: the issuance is voided and nothing is charged.
+    PrintFailed,
+}
+
+/// The kiosk's report, signed as sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeReport {
+    pub version: u32,
+    pub transaction_id: String,
+    pub kiosk_id: String,
+    pub document_serial: String,
+    pub outcome: PrintOutcome,
+    pub reported_at: u64,
+}
+
+/// `POST /v1/outcome` body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeEnvelope {
+    /// Exact bytes of an [`OutcomeReport`].
+    pub report: Bytes,
+    /// ECDSA P-256 r‖s by the kiosk over `outcome_message(report)`.
+    pub kiosk_signature: Bytes,
+}
+
+/// What the center attests when it passes an outcome on to the municipality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeForward {
+    pub version: u32,
+    /// Exact report bytes the kiosk signed.
+    pub report: Bytes,
+    pub kiosk_signature: Bytes,
+    pub municipality: MunicipalityCode,
+    pub verified_at: u64,
+}
+
+/// The register's final state for a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegisterState {
+    Issued,
+    Printed,
+    Voided,
+}
+
+/// Answer to an outcome report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeAck {
+    pub transaction_id: String,
+    pub state: RegisterState,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Health {
     pub status: String,

@@ -61,6 +61,9 @@ test('a resident gets a 住民票の写し with the virtual card, and the kiosk 
   await page.locator('button.remove-card').click();
   await page.locator('article.certificate').waitFor({ timeout: 10000 });
 
+  // Printed (window.print in kiosk-printing mode), and the municipality acknowledged it.
+  await page.locator('.print-status[data-state="Printed"]').waitFor({ timeout: 10000 });
+  assert.deepEqual(edgeRequests.filter((u) => u.endsWith('/v1/outcome')).length, 1);
   assert.equal(await page.locator('.certificate .name').textContent(), '木下 花子');
   assert.equal(await page.locator('.certificate .address').textContent(), '千葉県印西市大森二丁目3番地5');
 

@@ -4,7 +4,9 @@
 use kofu_app::session::{EdgeApi, EdgeCallError, KioskIdentity};
 use kofu_card::virtual_card::VirtualCard;
 use kofu_shared::ApiError;
-use kofu_shared::wire::{ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse};
+use kofu_shared::wire::{
+    ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse, OutcomeAck, OutcomeEnvelope,
+};
 
 pub fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run these tests with `cargo xtask test`"))
@@ -67,6 +69,10 @@ impl EdgeApi for HttpEdge {
     async fn issue(&self, envelope: &IssueEnvelope) -> Result<IssueResponse, EdgeCallError> {
         self.call("/v1/issue", serde_json::to_vec(envelope).unwrap())
     }
+
+    async fn outcome(&self, envelope: &OutcomeEnvelope) -> Result<OutcomeAck, EdgeCallError> {
+        self.call("/v1/outcome", serde_json::to_vec(envelope).unwrap())
+    }
 }
 
 /// An edge client that records the envelope it sends, for replay and tamper tests.
@@ -99,6 +105,10 @@ impl EdgeApi for RecordingEdge {
         let answer = self.inner.issue(envelope).await?;
         self.received.borrow_mut().push(serde_json::to_string(&answer).unwrap_or_default());
         Ok(answer)
+    }
+
+    async fn outcome(&self, envelope: &OutcomeEnvelope) -> Result<OutcomeAck, EdgeCallError> {
+        self.inner.outcome(envelope).await
     }
 }
 

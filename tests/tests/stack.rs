@@ -148,4 +148,31 @@ impl kofu_app::session::EdgeApi for HoldingEdge<'_> {
         self.inner.sent.borrow_mut().push(envelope.clone());
         Err(EdgeCallError::Network)
     }
+
+    async fn outcome(
+        &self,
+        envelope: &kofu_shared::wire::OutcomeEnvelope,
+    ) -> Result<kofu_shared::wire::OutcomeAck, EdgeCallError> {
+        kofu_app::session::EdgeApi::outcome(self.inner, envelope).await
+    }
+}
+
+#[test]
+fn the_print_outcome_reaches_the_municipal_register_through_the_edge() {
+    use kofu_app::session::report_outcome;
+    use kofu_shared::wire::{PrintOutcome, RegisterState};
+    let edge = HttpEdge::from_env();
+    let kiosk = dev_kiosk();
+    let (printed, _) = issue_with("card-1", 6);
+    let printed = printed.expect("issuance");
+    let ack = block_on(report_outcome(&edge, &kiosk, &printed.document, PrintOutcome::Printed, now_ms())).unwrap();
+    assert_eq!(ack.state, RegisterState::Printed);
+    // Printed is final: a later "failed" is refused, the entry stays printed.
+    let again = block_on(report_outcome(&edge, &kiosk, &printed.document, PrintOutcome::PrintFailed, now_ms()));
+    assert_eq!(again.unwrap_err(), EdgeCallError::Refused(ErrorCode::OutcomeConflict));
+
+    let (failed, _) = issue_with("card-3", 7);
+    let failed = failed.expect("issuance");
+    let ack = block_on(report_outcome(&edge, &kiosk, &failed.document, PrintOutcome::PrintFailed, now_ms())).unwrap();
+    assert_eq!(ack.state, RegisterState::Voided);
 }

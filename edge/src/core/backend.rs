@@ -32,6 +32,14 @@ pub enum ChallengeOutcome {
     AlreadyUsed,
 }
 
+/// What the center remembers of a forwarded transaction (no personal data).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionRecord {
+    pub transaction_id: String,
+    pub kiosk_id: String,
+    pub municipality: MunicipalityCode,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpAnswer {
     pub status: u16,
@@ -63,6 +71,14 @@ pub trait Backend {
 
     async fn municipality(&self, code: MunicipalityCode) -> Result<Option<MunicipalityRecord>, BackendError>;
 
-    /// POSTs `body` (JSON) to `{endpoint}/v1/issue`.
-    async fn forward(&self, endpoint: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError>;
+    /// Records a transaction before it is forwarded; `false` if its id is already known.
+    async fn record_transaction(&self, record: &TransactionRecord, now: u64) -> Result<bool, BackendError>;
+
+    async fn transaction(&self, transaction_id: &str) -> Result<Option<TransactionRecord>, BackendError>;
+
+    /// Stores the kiosk's print outcome once the municipality acknowledged it.
+    async fn set_outcome(&self, transaction_id: &str, outcome: &str) -> Result<(), BackendError>;
+
+    /// POSTs `body` (JSON) to `url` (a municipality's endpoint + path).
+    async fn forward(&self, url: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError>;
 }

@@ -41,6 +41,10 @@ pub enum EdgeError {
     MunicipalityUnavailable(BackendError),
     #[error("municipality refused: {0}")]
     MunicipalRefusal(ErrorCode),
+    #[error("transaction id already used")]
+    TransactionReused,
+    #[error("transaction unknown to the center")]
+    TransactionUnknown,
     #[error("storage: {0}")]
     Storage(BackendError),
 }
@@ -65,6 +69,8 @@ impl EdgeError {
             EdgeError::MunicipalityUnknown | EdgeError::MunicipalityDisabled => ErrorCode::MunicipalityUnknown,
             EdgeError::MunicipalityUnavailable(_) => ErrorCode::MunicipalityUnavailable,
             EdgeError::MunicipalRefusal(code) => *code,
+            EdgeError::TransactionReused => ErrorCode::BadRequest,
+            EdgeError::TransactionUnknown => ErrorCode::TransactionUnknown,
             EdgeError::Storage(_) => ErrorCode::Internal,
         }
     }

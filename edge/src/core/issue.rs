@@ -36,6 +36,7 @@ pub async fn issue<B: Backend>(
     let municipality_code = card_residence(backend, &card).await?;
     let municipality = enabled_municipality(backend, municipality_code).await?;
     let forward = attest(config, &envelope, &card, municipality_code, now_ms)?;
+    remember(backend, &request, municipality_code, now_ms).await?;
     let answer = forward_to_municipality(backend, &municipality, forward).await?;
     Ok(IssueResponse {
         answer,
@@ -82,7 +83,7 @@ pub fn parse_request(bytes: &[u8]) -> Result<IssueRequest, EdgeError> {
     Ok(request)
 }
 
-async fn active_kiosk<B: Backend>(backend: &B, kiosk_id: &str) -> Result<KioskRecord, EdgeError> {
+pub(crate) async fn active_kiosk<B: Backend>(backend: &B, kiosk_id: &str) -> Result<KioskRecord, EdgeError> {
     let kiosk = backend.kiosk(kiosk_id).await.map_err(EdgeError::Storage)?.ok_or(EdgeError::UnknownKiosk)?;
     if !kiosk.active {
         return Err(EdgeError::KioskInactive);
@@ -172,12 +173,32 @@ pub fn attest(
     serde_json::to_vec(&envelope).map_err(|_| EdgeError::Malformed("forward"))
 }
 
+/// The center keeps which municipality served which transaction, so the print outcome
+/// can follow; a reused transaction id is refused before anything is forwarded.
+async fn remember<B: Backend>(
+    backend: &B,
+    request: &IssueRequest,
+    municipality: MunicipalityCode,
+    now_ms: u64,
+) -> Result<(), EdgeError> {
+    let record = super::TransactionRecord {
+        transaction_id: request.transaction_id.clone(),
+        kiosk_id: request.kiosk_id.clone(),
+        municipality,
+    };
+    match backend.record_transaction(&record, now_ms).await.map_err(EdgeError::Storage)? {
+        true => Ok(()),
+        false => Err(EdgeError::TransactionReused),
+    }
+}
+
 async fn forward_to_municipality<B: Backend>(
     backend: &B,
     municipality: &MunicipalityRecord,
     body: Vec<u8>,
 ) -> Result<MunicipalAnswer, EdgeError> {
-    let answer = backend.forward(&municipality.endpoint, body).await.map_err(EdgeError::MunicipalityUnavailable)?;
+    let url = municipal_url(&municipality.endpoint, "/v1/issue");
+    let answer = backend.forward(&url, body).await.map_err(EdgeError::MunicipalityUnavailable)?;
     let limit = MAX_DOCUMENT_BYTES * 2;
     match answer.status {
         200 => parse_limited::<MunicipalAnswer>(&answer.body, limit)
@@ -188,6 +209,10 @@ async fn forward_to_municipality<B: Backend>(
             _ => Err(EdgeError::MunicipalityUnavailable(super::BackendError::BadUpstream)),
         },
     }
+}
+
+pub fn municipal_url(endpoint: &str, path: &str) -> String {
+    format!("{}{path}", endpoint.trim_end_matches('/'))
 }
 
 fn municipal_refusal(code: ErrorCode) -> bool {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use kofu_shared::MunicipalityCode;
 use kofu_shared::wire::{CardStatus, CardStatusAnswer, CardStatusQuery};
 
-use super::{Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskRecord, MunicipalityRecord};
+use super::{Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskRecord, MunicipalityRecord, TransactionRecord};
 
 pub type ForwardFn = Box<dyn Fn(&str, &[u8]) -> Result<HttpAnswer, BackendError>>;
 
@@ -25,6 +25,8 @@ pub struct MemoryBackend {
     challenges: RefCell<HashMap<Vec<u8>, Challenge>>,
     forward: ForwardFn,
     pub forwarded: RefCell<Vec<Vec<u8>>>,
+    /// transaction id → (record, outcome).
+    pub transactions: RefCell<HashMap<String, (TransactionRecord, Option<String>)>>,
 }
 
 impl MemoryBackend {
@@ -36,6 +38,7 @@ impl MemoryBackend {
             challenges: RefCell::default(),
             forward,
             forwarded: RefCell::default(),
+            transactions: RefCell::default(),
         }
     }
 }
@@ -85,8 +88,28 @@ impl Backend for MemoryBackend {
         Ok(self.municipalities.borrow().get(&code).cloned())
     }
 
-    async fn forward(&self, endpoint: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError> {
-        let answer = (self.forward)(endpoint, &body);
+    async fn record_transaction(&self, record: &TransactionRecord, _now: u64) -> Result<bool, BackendError> {
+        let mut transactions = self.transactions.borrow_mut();
+        if transactions.contains_key(&record.transaction_id) {
+            return Ok(false);
+        }
+        transactions.insert(record.transaction_id.clone(), (record.clone(), None));
+        Ok(true)
+    }
+
+    async fn transaction(&self, transaction_id: &str) -> Result<Option<TransactionRecord>, BackendError> {
+        Ok(self.transactions.borrow().get(transaction_id).map(|(r, _)| r.clone()))
+    }
+
+    async fn set_outcome(&self, transaction_id: &str, outcome: &str) -> Result<(), BackendError> {
+        if let Some((_, o)) = self.transactions.borrow_mut().get_mut(transaction_id) {
+            *o = Some(outcome.to_owned());
+        }
+        Ok(())
+    }
+
+    async fn forward(&self, url: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError> {
+        let answer = (self.forward)(url, &body);
         self.forwarded.borrow_mut().push(body);
         answer
     }

@@ -6,8 +6,11 @@ pub mod config;
 pub mod error;
 pub mod issue;
 pub mod memory;
+pub mod outcome;
 
-pub use backend::{Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskRecord, MunicipalityRecord};
+pub use backend::{
+    Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskRecord, MunicipalityRecord, TransactionRecord,
+};
 pub use config::EdgeConfig;
 pub use error::EdgeError;
 
