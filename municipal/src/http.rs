@@ -54,53 +54,45 @@ async fn health() -> impl IntoResponse {
     )
 }
 
-/// Body extraction failures (over the limit, unreadable) answered as typed API errors.
-fn body_or_error(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ErrorCode> {
-    body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ErrorCode::BodyTooLarge
-        } else {
-            ErrorCode::BadRequest
+/// Runs `handle` on the body (off the async threads: SQLite blocks) and answers its
+/// value as JSON or its refusal as a typed API error; unreadable bodies are refused too.
+fn answer<T: serde::Serialize>(
+    body: Result<Bytes, BytesRejection>,
+    handle: impl FnOnce(&[u8]) -> Result<T, ApiError>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ErrorCode::BodyTooLarge
+            } else {
+                ErrorCode::BadRequest
+            };
+            return error(ApiError::new(code, "unreadable body"));
         }
-    })
+    };
+    match tokio::task::block_in_place(|| handle(&body)) {
+        Ok(value) => json(StatusCode::OK, &value),
+        Err(e) => error(e),
+    }
 }
 
 async fn issue(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
-    let body = match body_or_error(body) {
-        Ok(body) => body,
-        Err(code) => return error(code, ApiError::new(code, "unreadable body")),
-    };
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
-    let outcome = tokio::task::block_in_place(|| handle_issue(&state.municipality, &state.db, &body, now));
-    match outcome {
-        Ok(answer) => json(StatusCode::OK, &answer),
-        Err(e) => error(e.code(), e.to_api_error()),
-    }
+    answer(body, |b| handle_issue(&state.municipality, &state.db, b, now).map_err(|e| e.to_api_error()))
 }
 
 async fn outcome(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
-    let body = match body_or_error(body) {
-        Ok(body) => body,
-        Err(code) => return error(code, ApiError::new(code, "unreadable body")),
-    };
-    match tokio::task::block_in_place(|| handle_outcome(&state.municipality, &state.db, &body)) {
-        Ok(ack) => json(StatusCode::OK, &ack),
-        Err(e) => error(e.code(), e.to_api_error()),
-    }
+    answer(body, |b| handle_outcome(&state.municipality, &state.db, b).map_err(|e| e.to_api_error()))
 }
 
 async fn validation(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
-    let body = match body_or_error(body) {
-        Ok(body) => body,
-        Err(code) => return error(code, ApiError::new(code, "unreadable body")),
-    };
-    match tokio::task::block_in_place(|| card_status(&state.db, &body)) {
-        Ok(answer) => json(StatusCode::OK, &answer),
-        Err(ValidationError::Malformed) => {
-            error(ErrorCode::BadRequest, ApiError::new(ErrorCode::BadRequest, "malformed query"))
-        }
-        Err(ValidationError::Db(_)) => error(ErrorCode::Internal, ApiError::new(ErrorCode::Internal, "internal error")),
-    }
+    answer(body, |b| {
+        card_status(&state.db, b).map_err(|e| match e {
+            ValidationError::Malformed => ApiError::new(ErrorCode::BadRequest, "malformed query"),
+            ValidationError::Db(_) => ApiError::new(ErrorCode::Internal, "internal error"),
+        })
+    })
 }
 
 fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
@@ -110,7 +102,8 @@ fn json<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
     }
 }
 
-fn error(code: ErrorCode, body: ApiError) -> Response {
+fn error(body: ApiError) -> Response {
+    let code = body.error.code;
     let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = json(status, &body);
     if let Ok(value) = HeaderValue::from_str(code.as_str()) {

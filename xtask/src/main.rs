@@ -58,44 +58,17 @@ fn dev() -> Result {
     stack.wait_for_interrupt()
 }
 
+fn clippy(args: &[&str]) -> Result {
+    run(Command::new("cargo").arg("clippy").args(args).args(["--", "-D", "warnings"]))
+}
+
 fn test() -> Result {
     tools::ensure(tools::Need::All)?;
     run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
-    run(Command::new("cargo").args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--features",
-        "kofu-app/dev",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    run(Command::new("cargo").args([
-        "clippy",
-        "-p",
-        "kofu-app",
-        "-p",
-        "kofu-edge",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--features",
-        "kofu-app/dev",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    clippy(&["--workspace", "--all-targets", "--features", "kofu-app/dev"])?;
+    clippy(&["-p", "kofu-app", "-p", "kofu-edge", "--target", "wasm32-unknown-unknown", "--features", "kofu-app/dev"])?;
     // The release kiosk build (no virtual card) must compile and lint clean too.
-    run(Command::new("cargo").args([
-        "clippy",
-        "-p",
-        "kofu-app",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
+    clippy(&["-p", "kofu-app", "--target", "wasm32-unknown-unknown"])?;
     run(Command::new("cargo").args(["test", "--workspace", "--exclude", "kofu-tests"]))?;
     build::all()?;
     let stack = stack::Stack::start(stack::Mode::Test)?;
