@@ -9,7 +9,9 @@ use crate::session::KioskIdentity;
 pub const VIRTUAL_PIN: &[u8; 4] = b"1234";
 pub const DEV_KIOSK_ID: &str = "kiosk-dev-001";
 
-const CARDS: [(&[u8], &[u8]); 3] = [
+/// Cards 1–3 hold served residents; 4–7 residents the service refuses (moved out,
+/// deceased, DV support measure, card issued today), as seeded by the municipal server.
+const CARDS: [(&[u8], &[u8]); 7] = [
     (
         include_bytes!("../../fixtures/test-only/card-1.key.der"),
         include_bytes!("../../fixtures/test-only/card-1.cert.der"),
@@ -21,6 +23,22 @@ const CARDS: [(&[u8], &[u8]); 3] = [
     (
         include_bytes!("../../fixtures/test-only/card-3.key.der"),
         include_bytes!("../../fixtures/test-only/card-3.cert.der"),
+    ),
+    (
+        include_bytes!("../../fixtures/test-only/card-4.key.der"),
+        include_bytes!("../../fixtures/test-only/card-4.cert.der"),
+    ),
+    (
+        include_bytes!("../../fixtures/test-only/card-5.key.der"),
+        include_bytes!("../../fixtures/test-only/card-5.cert.der"),
+    ),
+    (
+        include_bytes!("../../fixtures/test-only/card-6.key.der"),
+        include_bytes!("../../fixtures/test-only/card-6.cert.der"),
+    ),
+    (
+        include_bytes!("../../fixtures/test-only/card-7.key.der"),
+        include_bytes!("../../fixtures/test-only/card-7.cert.der"),
     ),
 ];
 const KIOSK_KEY: &[u8] = include_bytes!("../../fixtures/test-only/kiosk-dev-001.key.der");

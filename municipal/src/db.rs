@@ -4,7 +4,9 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_residents.sql")];
+/// Applied in order, each once: `PRAGMA user_version` counts those applied.
+const MIGRATIONS: &[&str] =
+    &[include_str!("../migrations/0001_residents.sql"), include_str!("../migrations/0002_eligibility.sql")];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -45,6 +47,12 @@ pub struct Resident {
     pub householder: String,
     pub relationship: String,
     pub resident_since: String,
+    /// `resident`, `moved_out` or `deceased`.
+    pub status: String,
+    pub support_measure: bool,
+    pub card_issued_on: Option<String>,
+    pub pin_set_on: Option<String>,
+    pub moved_in_on: Option<String>,
 }
 
 impl Db {
@@ -53,8 +61,12 @@ impl Db {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        for migration in MIGRATIONS {
-            conn.execute_batch(migration)?;
+        let applied: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(applied) {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(migration)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+            tx.commit()?;
         }
         Ok(Db { conn: Mutex::new(conn) })
     }
@@ -68,7 +80,8 @@ impl Db {
         self.with(|c| {
             c.query_row(
                 "SELECT r.id, r.name, r.name_kana, r.birth_date, r.sex, r.address, r.householder,
-                        r.relationship, r.resident_since
+                        r.relationship, r.resident_since, r.status, r.support_measure,
+                        r.card_issued_on, r.pin_set_on, r.moved_in_on
                  FROM card_holders h JOIN residents r ON r.id = h.resident_id
                  WHERE h.issuer_sha256 = ?1 AND h.serial = ?2",
                 params![issuer_sha256, serial],
@@ -83,6 +96,11 @@ impl Db {
                         householder: row.get(6)?,
                         relationship: row.get(7)?,
                         resident_since: row.get(8)?,
+                        status: row.get(9)?,
+                        support_measure: row.get(10)?,
+                        card_issued_on: row.get(11)?,
+                        pin_set_on: row.get(12)?,
+                        moved_in_on: row.get(13)?,
                     })
                 },
             )

@@ -14,6 +14,7 @@ use kofu_shared::{ApiError, ErrorCode};
 
 use crate::Municipality;
 use crate::db::{Db, DbError, NewIssuance, Resident};
+use crate::eligibility::{self, Ineligible};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MunicipalError {
@@ -33,6 +34,9 @@ pub enum MunicipalError {
     TransactionConflict,
     #[error("the reply key is not a P-256 point")]
     BadReplyKey,
+    /// The reason stays inside the municipality; the message names no detail.
+    #[error("resident not eligible for kiosk issuance")]
+    Ineligible(Ineligible),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -47,6 +51,10 @@ impl MunicipalError {
             MunicipalError::Attestation | MunicipalError::WrongMunicipality => ErrorCode::AttestationInvalid,
             MunicipalError::CardMismatch => ErrorCode::CardSignatureInvalid,
             MunicipalError::ResidentNotFound => ErrorCode::ResidentNotFound,
+            MunicipalError::Ineligible(Ineligible::MovedOut) => ErrorCode::ResidentMovedOut,
+            MunicipalError::Ineligible(Ineligible::NotYetActive) => ErrorCode::NotYetActive,
+            // One generic code: a DV support measure must never show on a kiosk screen.
+            MunicipalError::Ineligible(Ineligible::Deceased | Ineligible::SupportMeasure) => ErrorCode::NotServed,
             MunicipalError::Db(_) => ErrorCode::Internal,
         }
     }
@@ -95,6 +103,7 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
     let resident = db
         .resident_by_card(&hex::encode(card.issuer_sha256()), &card.serial_hex)?
         .ok_or(MunicipalError::ResidentNotFound)?;
+    eligibility::check(&resident, &eligibility::jst_date(now_ms)).map_err(MunicipalError::Ineligible)?;
     let document = Document {
         version: PROTOCOL_VERSION,
         kind: request.certificate.kind,

@@ -3,6 +3,7 @@
 //! bound to the transaction. The dev card-validation service lives beside it.
 
 pub mod db;
+pub mod eligibility;
 pub mod http;
 pub mod issue;
 pub mod outcome;

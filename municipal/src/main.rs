@@ -55,7 +55,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::SeedDev { db } => {
             let db = Db::open(&db).map_err(|e| e.to_string())?;
-            kofu_municipal::seed::seed_dev(&db).map_err(|e| e.to_string())?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            let today = kofu_municipal::eligibility::jst_date(now);
+            kofu_municipal::seed::seed_dev(&db, &today).map_err(|e| e.to_string())?;
             eprintln!("seeded {} dev residents", kofu_municipal::seed::RESIDENTS.len());
             Ok(())
         }

@@ -24,7 +24,7 @@ fn fixture(name: &str) -> Vec<u8> {
 fn setup() -> (Municipality, Db, tempdir::Dir) {
     let dir = tempdir::Dir::new();
     let db = Db::open(dir.path("m.sqlite").to_str().unwrap()).unwrap();
-    seed_dev(&db).unwrap();
+    seed_dev(&db, &kofu_municipal::eligibility::jst_date(NOW)).unwrap();
     let m = Municipality {
         code: MunicipalityCode::parse("122319").unwrap(),
         name: "印西市".into(),
@@ -82,13 +82,15 @@ fn forward_with_key(
 }
 
 const TX: &str = "00112233445566778899aabbccddeeff";
+/// 2026-11-25 12:00 JST: the dev seed's "today" in these tests.
+const NOW: u64 = 1_795_575_600_000;
 
 #[test]
 fn issues_a_signed_juminhyo_bound_to_the_transaction_once() {
     let (m, db, _dir) = setup();
     let (request, body) = forward("card-1", "center.key.der", TX);
     let reply_key = ReplyKey::derive_for_tests(TX.as_bytes());
-    let answer = handle_issue(&m, &db, &body, 1000).unwrap();
+    let answer = handle_issue(&m, &db, &body, NOW).unwrap();
     let open = |answer: &MunicipalAnswer| -> SignedDocument {
         serde_json::from_slice(&reply_key.open(TX.as_bytes(), &answer.sealed).unwrap()).unwrap()
     };
@@ -103,7 +105,7 @@ fn issues_a_signed_juminhyo_bound_to_the_transaction_once() {
     let wire = serde_json::to_string(&answer).unwrap();
     assert!(!wire.contains("木下") && !wire.contains(&kofu_shared::Bytes::encode(&signed.document.0[..24])));
     // Asked again: the same document, no second register entry.
-    let again = handle_issue(&m, &db, &body, 2000).unwrap();
+    let again = handle_issue(&m, &db, &body, NOW).unwrap();
     assert_eq!(open(&again), signed);
     assert_eq!(db.issuance_count().unwrap(), 1);
 }
@@ -111,8 +113,8 @@ fn issues_a_signed_juminhyo_bound_to_the_transaction_once() {
 #[test]
 fn a_reused_transaction_id_with_another_request_is_refused() {
     let (m, db, _dir) = setup();
-    handle_issue(&m, &db, &forward("card-1", "center.key.der", TX).1, 1).unwrap();
-    let err = handle_issue(&m, &db, &forward("card-2", "center.key.der", TX).1, 2).unwrap_err();
+    handle_issue(&m, &db, &forward("card-1", "center.key.der", TX).1, NOW).unwrap();
+    let err = handle_issue(&m, &db, &forward("card-2", "center.key.der", TX).1, NOW).unwrap_err();
     assert!(matches!(err, MunicipalError::TransactionConflict));
 }
 
@@ -120,7 +122,7 @@ fn a_reused_transaction_id_with_another_request_is_refused() {
 fn only_the_center_can_ask() {
     let (m, db, _dir) = setup();
     let (_, body) = forward("card-1", "kiosk-dev-001.key.der", TX);
-    let err = handle_issue(&m, &db, &body, 1).unwrap_err();
+    let err = handle_issue(&m, &db, &body, NOW).unwrap_err();
     assert_eq!(err.code(), ErrorCode::AttestationInvalid);
     assert_eq!(db.issuance_count().unwrap(), 0);
 }
@@ -129,7 +131,7 @@ fn only_the_center_can_ask() {
 fn a_card_nobody_holds_is_not_found() {
     let (m, db, _dir) = setup();
     let (_, body) = forward("card-rogue", "center.key.der", TX);
-    let err = handle_issue(&m, &db, &body, 1).unwrap_err();
+    let err = handle_issue(&m, &db, &body, NOW).unwrap_err();
     assert_eq!(err.code(), ErrorCode::ResidentNotFound);
 }
 
@@ -137,12 +139,12 @@ fn a_card_nobody_holds_is_not_found() {
 fn garbage_is_a_typed_error_and_errors_carry_no_personal_data() {
     let (m, db, _dir) = setup();
     for junk in [&b""[..], b"{}", b"[1,2]", b"\xff\xfe", br#"{"forward":"AA","attestation":"AA"}"#] {
-        let err = handle_issue(&m, &db, junk, 1).unwrap_err();
+        let err = handle_issue(&m, &db, junk, NOW).unwrap_err();
         let text = err.to_api_error().to_json();
         assert!(!text.contains("木下"), "{text}");
     }
     let big = vec![b'x'; kofu_shared::limits::MAX_BODY_BYTES + 1];
-    assert!(matches!(handle_issue(&m, &db, &big, 1), Err(MunicipalError::BodyTooLarge)));
+    assert!(matches!(handle_issue(&m, &db, &big, NOW), Err(MunicipalError::BodyTooLarge)));
 }
 
 #[test]
@@ -213,7 +215,7 @@ fn outcome_forward(center_key: &str, transaction_id: &str, kiosk_id: &str, outco
 fn printed_is_final_and_a_failed_print_voids_the_entry() {
     use kofu_municipal::outcome::{OutcomeError, handle_outcome};
     let (m, db, _dir) = setup();
-    handle_issue(&m, &db, &forward("card-1", "center.key.der", TX).1, 1).unwrap();
+    handle_issue(&m, &db, &forward("card-1", "center.key.der", TX).1, NOW).unwrap();
     let printed = outcome_forward("center.key.der", TX, "kiosk-dev-001", PrintOutcome::Printed);
     assert_eq!(handle_outcome(&m, &db, &printed).unwrap().state, RegisterState::Printed);
     // The same report again is acknowledged; a contradicting one is refused.
@@ -223,7 +225,7 @@ fn printed_is_final_and_a_failed_print_voids_the_entry() {
     assert_eq!(db.issuance_state(TX).unwrap().as_deref(), Some("printed"));
 
     let tx2 = "ffeeddccbbaa99887766554433221100";
-    handle_issue(&m, &db, &forward("card-2", "center.key.der", tx2).1, 1).unwrap();
+    handle_issue(&m, &db, &forward("card-2", "center.key.der", tx2).1, NOW).unwrap();
     let failed = outcome_forward("center.key.der", tx2, "kiosk-dev-001", PrintOutcome::PrintFailed);
     assert_eq!(handle_outcome(&m, &db, &failed).unwrap().state, RegisterState::Voided);
     assert_eq!(db.issuance_state(tx2).unwrap().as_deref(), Some("voided"));
@@ -233,10 +235,33 @@ fn printed_is_final_and_a_failed_print_voids_the_entry() {
 fn outcomes_need_the_center_and_the_issuing_kiosk() {
     use kofu_municipal::outcome::{OutcomeError, handle_outcome};
     let (m, db, _dir) = setup();
-    handle_issue(&m, &db, &forward("card-1", "center.key.der", TX).1, 1).unwrap();
+    handle_issue(&m, &db, &forward("card-1", "center.key.der", TX).1, NOW).unwrap();
     let forged = outcome_forward("kiosk-dev-001.key.der", TX, "kiosk-dev-001", PrintOutcome::PrintFailed);
     assert!(matches!(handle_outcome(&m, &db, &forged), Err(OutcomeError::Attestation)));
     let other_kiosk = outcome_forward("center.key.der", TX, "kiosk-other", PrintOutcome::PrintFailed);
     assert!(matches!(handle_outcome(&m, &db, &other_kiosk), Err(OutcomeError::Unknown)));
     assert_eq!(db.issuance_state(TX).unwrap().as_deref(), Some("issued"));
+}
+
+#[test]
+fn residents_the_service_may_not_serve_get_typed_reasons() {
+    let (m, db, _dir) = setup();
+    let cases = [
+        ("card-4", ErrorCode::ResidentMovedOut),
+        ("card-5", ErrorCode::NotServed),
+        ("card-6", ErrorCode::NotServed),
+        ("card-7", ErrorCode::NotYetActive),
+    ];
+    for (i, (card, code)) in cases.into_iter().enumerate() {
+        let tx = format!("{i:032x}");
+        let err = handle_issue(&m, &db, &forward(card, "center.key.der", &tx).1, NOW).unwrap_err();
+        assert_eq!(err.code(), code, "{card}");
+        // The wire never says why beyond the code: no DV support measure, no names.
+        let text = err.to_api_error().to_json();
+        assert!(!text.contains("support") && !text.contains("中村"), "{text}");
+    }
+    assert_eq!(db.issuance_count().unwrap(), 0);
+    // The card issued "today" works from tomorrow.
+    let tomorrow = NOW + 24 * 3600 * 1000;
+    assert!(handle_issue(&m, &db, &forward("card-7", "center.key.der", &format!("{:032x}", 9)).1, tomorrow).is_ok());
 }

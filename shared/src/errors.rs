@@ -93,6 +93,15 @@ error_codes! {
     OutcomeConflict = "outcome_conflict", 409,
         "この取引の結果は既に報告されています。",
         "The outcome of this transaction was already reported.";
+    ResidentMovedOut = "resident_moved_out", 403,
+        "転出の手続きがされているため、交付できません。市区町村の窓口にお問い合わせください。",
+        "You have moved out of this municipality, so it cannot issue this here. Please ask at a city office.";
+    NotYetActive = "not_yet_active", 403,
+        "カードの交付・暗証番号の設定・転入の手続きをした当日はご利用いただけません。翌日以降にご利用ください。",
+        "The service starts the day after your card, PIN or move-in. Please come back tomorrow.";
+    NotServed = "not_served", 403,
+        "このカードではコンビニ交付をご利用いただけません。市区町村の窓口にお問い合わせください。",
+        "This card cannot be used for kiosk certificates. Please ask at your city office.";
     DocumentRejected = "document_rejected", 502,
         "証明書を確認できなかったため、印刷しませんでした。料金はかかりません。",
         "The certificate could not be verified, so it was not printed. You have not been charged.";

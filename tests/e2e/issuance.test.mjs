@@ -102,3 +102,19 @@ test('a wrong PIN shows 2 tries left and nothing reaches the edge', async () => 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a resident who moved out is told why, in both languages, and nothing is printed', async () => {
+  const { page, context, edgeRequests, errors } = await kioskPage();
+  await page.locator('select.virtual-card').selectOption('4');
+  await page.locator('button.start').click();
+  await enterPin(page, '1234');
+  await page.locator('button.choice-juminhyo').click();
+  await page.locator('button.confirm').click();
+  await page.locator('.error[data-code="resident_moved_out"]').waitFor({ timeout: 30000 });
+  await page.getByText('転出の手続きがされているため').waitFor();
+  await page.getByText('You have moved out').waitFor();
+  assert.equal(await page.locator('article.certificate').count(), 0);
+  assert.equal(edgeRequests.filter((u) => u.endsWith('/v1/outcome')).length, 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -176,3 +176,17 @@ fn the_print_outcome_reaches_the_municipal_register_through_the_edge() {
     let ack = block_on(report_outcome(&edge, &kiosk, &failed.document, PrintOutcome::PrintFailed, now_ms())).unwrap();
     assert_eq!(ack.state, RegisterState::Voided);
 }
+
+#[test]
+fn residents_the_service_may_not_serve_are_refused_through_the_edge() {
+    let cases = [
+        ("card-4", ErrorCode::ResidentMovedOut),
+        ("card-5", ErrorCode::NotServed),
+        ("card-6", ErrorCode::NotServed),
+        ("card-7", ErrorCode::NotYetActive),
+    ];
+    for (i, (card_name, code)) in cases.into_iter().enumerate() {
+        let (result, _) = issue_with(card_name, 100 + i as u64);
+        assert_eq!(result.err(), Some(SessionError::Edge(EdgeCallError::Refused(code))), "{card_name}");
+    }
+}

@@ -216,5 +216,8 @@ pub fn municipal_url(endpoint: &str, path: &str) -> String {
 }
 
 fn municipal_refusal(code: ErrorCode) -> bool {
-    matches!(code, ErrorCode::ResidentNotFound)
+    matches!(
+        code,
+        ErrorCode::ResidentNotFound | ErrorCode::ResidentMovedOut | ErrorCode::NotYetActive | ErrorCode::NotServed
+    )
 }
