@@ -29,6 +29,6 @@ pub fn app() -> Result {
 }
 
 /// Size over speed for what ships as wasm: the budgets are 250 KB gzip each.
-fn small_wasm(cmd: &mut Command) -> &mut Command {
+pub fn small_wasm(cmd: &mut Command) -> &mut Command {
     cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
 }

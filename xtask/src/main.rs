@@ -1,6 +1,7 @@
-//! `cargo xtask setup|dev|test`. Installs what is missing (from crates.io, npm and
+//! `cargo xtask setup|dev|test|bench`. Installs what is missing (from crates.io, npm and
 //! Debian only), builds every part, runs the local stack on 127.0.0.1, runs every test.
 
+mod bench;
 mod build;
 mod privacy;
 mod stack;
@@ -17,7 +18,8 @@ fn main() -> ExitCode {
         Some("setup") => tools::ensure(tools::Need::All),
         Some("dev") => dev(),
         Some("test") => test(),
-        _ => Err(String::from("usage: cargo xtask setup|dev|test")),
+        Some("bench") => tools::ensure(tools::Need::Dev).and_then(|()| bench::bench()),
+        _ => Err(String::from("usage: cargo xtask setup|dev|test|bench")),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
