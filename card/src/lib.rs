@@ -2,6 +2,7 @@
 //! virtual JPKI card. No browser code: the app plugs its transports in underneath.
 
 pub mod apdu;
+pub mod ccid;
 pub mod jpki;
 pub mod pin;
 pub mod transport;

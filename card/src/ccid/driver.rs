@@ -1,0 +1,202 @@
+//! A CCID host driver over an abstract bulk pipe, for readers at short- or extended-APDU
+//! level: sequence and slot checked on every reply, time extensions waited out, and
+//! `61xx`/`6Cxx` handled so the JPKI code above sees only `transmit(apdu)`.
+
+use super::descriptor::{CcidDescriptor, ExchangeLevel};
+use super::message::*;
+use crate::apdu::{Response, Status};
+use crate::transport::{CardTransport, TransportError};
+
+/// Most time extensions accepted for one command before giving up (each is the card
+/// asking for more time; a real card needs a handful for an RSA signature).
+pub const MAX_TIME_EXTENSIONS: u32 = 600;
+/// Most GET RESPONSE rounds for one command.
+const MAX_GET_RESPONSE: u32 = 64;
+
+/// The bulk endpoints of a reader: WebUSB in the browser, a virtual reader in tests.
+#[allow(async_fn_in_trait)]
+pub trait BulkPipe {
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), TransportError>;
+    /// One bulk-IN transfer of at most `max_len` bytes.
+    async fn receive(&mut self, max_len: usize) -> Result<Vec<u8>, TransportError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CcidError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("malformed CCID reply: {0}")]
+    Frame(#[from] FrameError),
+    #[error("reply to another command (sequence {got}, expected {expected})")]
+    Sequence { expected: u8, got: u8 },
+    #[error("reply from slot {0}")]
+    Slot(u8),
+    #[error("unexpected reply type {0:02X}")]
+    UnexpectedType(u8),
+    #[error("the reader failed the command (bError {0:02X})")]
+    Failed(u8),
+    #[error("too many time extensions")]
+    TooSlow,
+    #[error("this reader works at TPDU or character level, not supported yet")]
+    UnsupportedLevel,
+    #[error("no card in the reader")]
+    CardAbsent,
+}
+
+impl From<CcidError> for TransportError {
+    fn from(e: CcidError) -> Self {
+        match e {
+            CcidError::Transport(t) => t,
+            CcidError::CardAbsent => TransportError::CardAbsent,
+            other => TransportError::Reader(other.to_string()),
+        }
+    }
+}
+
+pub struct CcidReader<P: BulkPipe> {
+    pipe: P,
+    slot: u8,
+    seq: u8,
+    level: ExchangeLevel,
+    max_message: usize,
+    transfers: u32,
+}
+
+impl<P: BulkPipe> CcidReader<P> {
+    pub fn new(pipe: P, descriptor: &CcidDescriptor) -> Result<Self, CcidError> {
+        if !matches!(descriptor.level, ExchangeLevel::ExtendedApdu | ExchangeLevel::ShortApdu) {
+            return Err(CcidError::UnsupportedLevel);
+        }
+        let max_message = (descriptor.max_message_length as usize).clamp(HEADER_LEN + 4, HEADER_LEN + MAX_DATA_LEN);
+        Ok(CcidReader { pipe, slot: 0, seq: 0, level: descriptor.level, max_message, transfers: 0 })
+    }
+
+    /// USB transfers so far, both directions.
+    pub fn transfers(&self) -> u32 {
+        self.transfers
+    }
+
+    pub fn pipe_mut(&mut self) -> &mut P {
+        &mut self.pipe
+    }
+
+    /// Powers the card and returns its ATR.
+    pub async fn power_on(&mut self) -> Result<Vec<u8>, CcidError> {
+        // bPowerSelect 0: automatic voltage selection.
+        let reply = self.exchange(PC_TO_RDR_ICC_POWER_ON, [0, 0, 0], &[], RDR_TO_PC_DATA_BLOCK).await?;
+        Ok(reply.data)
+    }
+
+    pub async fn power_off(&mut self) -> Result<(), CcidError> {
+        self.exchange(PC_TO_RDR_ICC_POWER_OFF, [0, 0, 0], &[], RDR_TO_PC_SLOT_STATUS).await.map(drop)
+    }
+
+    /// Whether a card is in the slot.
+    pub async fn card_present(&mut self) -> Result<bool, CcidError> {
+        match self.exchange(PC_TO_RDR_GET_SLOT_STATUS, [0, 0, 0], &[], RDR_TO_PC_SLOT_STATUS).await {
+            Ok(_) => Ok(true),
+            Err(CcidError::CardAbsent) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn xfr_block(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CcidError> {
+        // wLevelParameter 0: the APDU begins and ends in this one command.
+        Ok(self.exchange(PC_TO_RDR_XFR_BLOCK, [0, 0, 0], apdu, RDR_TO_PC_DATA_BLOCK).await?.data)
+    }
+
+    async fn exchange(
+        &mut self,
+        kind: u8,
+        specific: [u8; 3],
+        data: &[u8],
+        reply_kind: u8,
+    ) -> Result<Message, CcidError> {
+        let seq = self.seq;
+        self.seq = self.seq.wrapping_add(1);
+        let mut request = Message { kind, slot: self.slot, seq, specific, data: data.to_vec() }.encode();
+        self.transfers += 1;
+        let sent = self.pipe.send(&request).await;
+        // An XfrBlock may hold a VERIFY and its PIN.
+        zeroize::Zeroize::zeroize(&mut request);
+        sent?;
+        let mut extensions = 0;
+        loop {
+            let reply = self.receive_message().await?;
+            if reply.seq != seq {
+                return Err(CcidError::Sequence { expected: seq, got: reply.seq });
+            }
+            if reply.slot != self.slot {
+                return Err(CcidError::Slot(reply.slot));
+            }
+            let status = SlotStatus::from_byte(reply.specific[0]);
+            match status.command {
+                CommandStatus::TimeExtension => {
+                    extensions += 1;
+                    if extensions > MAX_TIME_EXTENSIONS {
+                        return Err(CcidError::TooSlow);
+                    }
+                    continue;
+                }
+                CommandStatus::Failed if status.icc == IccStatus::Absent => return Err(CcidError::CardAbsent),
+                CommandStatus::Failed | CommandStatus::Reserved => return Err(CcidError::Failed(reply.specific[1])),
+                CommandStatus::Ok => {}
+            }
+            if status.icc == IccStatus::Absent {
+                return Err(CcidError::CardAbsent);
+            }
+            if reply.kind != reply_kind {
+                return Err(CcidError::UnexpectedType(reply.kind));
+            }
+            return Ok(reply);
+        }
+    }
+
+    /// Reads one message, reassembling it when the reader splits it over transfers.
+    async fn receive_message(&mut self) -> Result<Message, CcidError> {
+        self.transfers += 1;
+        let mut bytes = self.pipe.receive(self.max_message).await?;
+        let (_, len) = Message::parse_header(&bytes)?;
+        while bytes.len() < HEADER_LEN + len {
+            self.transfers += 1;
+            let more = self.pipe.receive(self.max_message).await?;
+            if more.is_empty() {
+                return Err(FrameError::LengthMismatch(len as u32).into());
+            }
+            bytes.extend_from_slice(&more);
+        }
+        Ok(Message::parse(&bytes)?)
+    }
+
+    /// Sends one APDU; at short level, fetches the rest with GET RESPONSE on `61xx` and
+    /// repeats with the right Le on `6Cxx`, so callers see one complete response.
+    async fn apdu(&mut self, apdu: &[u8]) -> Result<Vec<u8>, CcidError> {
+        let mut answer = Response::parse(&self.xfr_block(apdu).await?).map_err(|_| FrameError::Short)?;
+        if let (Status::WrongLe(le), [cla, ins, p1, p2, ..]) = (answer.status(), apdu) {
+            answer =
+                Response::parse(&self.xfr_block(&[*cla, *ins, *p1, *p2, le]).await?).map_err(|_| FrameError::Short)?;
+        }
+        let mut data = std::mem::take(&mut answer.data);
+        let mut rounds = 0;
+        while let Status::MoreAvailable(n) = answer.status() {
+            rounds += 1;
+            if rounds > MAX_GET_RESPONSE {
+                return Err(CcidError::Failed(0));
+            }
+            answer =
+                Response::parse(&self.xfr_block(&[0x00, 0xC0, 0x00, 0x00, n]).await?).map_err(|_| FrameError::Short)?;
+            data.extend_from_slice(&answer.data);
+        }
+        Ok(Response { data, sw: answer.sw }.encode())
+    }
+}
+
+impl<P: BulkPipe> CardTransport for CcidReader<P> {
+    async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        Ok(self.apdu(command).await?)
+    }
+
+    fn supports_extended(&self) -> bool {
+        self.level == ExchangeLevel::ExtendedApdu
+    }
+}

@@ -1,0 +1,170 @@
+//! The virtual card behind a virtual CCID reader that speaks CCID frames, so every path of
+//! the driver runs natively: extended or short APDU level, GET RESPONSE, time extensions,
+//! replies split over transfers, a card pulled out, garbage. Dev and test builds only.
+
+use std::collections::VecDeque;
+
+use super::descriptor::{CcidDescriptor, ExchangeLevel};
+use super::driver::BulkPipe;
+use super::message::*;
+use crate::apdu::{Command, Response, Status};
+use crate::transport::TransportError;
+use crate::virtual_card::VirtualCard;
+
+/// bError: the card does not answer (no card, not powered).
+const ICC_MUTE: u8 = 0xFE;
+/// bError: the command is not supported by this reader.
+const CMD_NOT_SUPPORTED: u8 = 0x00;
+
+pub struct VirtualCcidReader {
+    card: VirtualCard,
+    level: ExchangeLevel,
+    powered: bool,
+    replies: VecDeque<Vec<u8>>,
+    /// Response bytes still to be fetched with GET RESPONSE, and the final status word.
+    leftover: Option<(Vec<u8>, u16)>,
+    /// Time-extension replies before each XfrBlock answer.
+    pub time_extensions: u32,
+    /// At short level, answers longer than this come as a part and `61xx`.
+    pub short_chunk: usize,
+    /// Split each reply into bulk-IN transfers of this many bytes.
+    pub transfer_size: usize,
+    /// Answer the next command with this sequence number instead of the right one.
+    pub wrong_sequence_once: Option<u8>,
+}
+
+impl VirtualCcidReader {
+    pub fn new(card: VirtualCard, level: ExchangeLevel) -> Self {
+        VirtualCcidReader {
+            card,
+            level,
+            powered: false,
+            replies: VecDeque::new(),
+            leftover: None,
+            time_extensions: 0,
+            short_chunk: 256,
+            transfer_size: 65_544,
+            wrong_sequence_once: None,
+        }
+    }
+
+    pub fn descriptor(&self) -> CcidDescriptor {
+        let max = if self.level == ExchangeLevel::ExtendedApdu { 65_544 } else { 271 };
+        // Encoding then parsing our own bytes cannot fail.
+        CcidDescriptor::parse(&CcidDescriptor::encode(self.level, max)).unwrap_or(CcidDescriptor {
+            max_slot_index: 0,
+            protocols: 2,
+            max_ifsd: 254,
+            features: 0,
+            max_message_length: max,
+            level: self.level,
+        })
+    }
+
+    pub fn card(&self) -> &VirtualCard {
+        &self.card
+    }
+
+    pub fn remove_card(&mut self) {
+        self.card.remove();
+        self.powered = false;
+        self.leftover = None;
+    }
+
+    fn icc(&self) -> IccStatus {
+        match (self.card.is_present(), self.powered) {
+            (false, _) => IccStatus::Absent,
+            (true, false) => IccStatus::Inactive,
+            (true, true) => IccStatus::Active,
+        }
+    }
+
+    fn reply(&mut self, kind: u8, seq: u8, command: CommandStatus, error: u8, data: Vec<u8>) {
+        let status = SlotStatus { icc: self.icc(), command }.to_byte();
+        let seq = self.wrong_sequence_once.take().unwrap_or(seq);
+        let message = Message { kind, slot: 0, seq, specific: [status, error, 0], data };
+        self.replies.push_back(message.encode());
+    }
+
+    fn handle(&mut self, m: Message) {
+        match m.kind {
+            PC_TO_RDR_ICC_POWER_ON if self.card.is_present() => {
+                self.card.insert();
+                self.powered = true;
+                // The contact ATR seen on My Number cards (FACTS.md).
+                let atr = vec![0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
+                self.reply(RDR_TO_PC_DATA_BLOCK, m.seq, CommandStatus::Ok, 0, atr);
+            }
+            PC_TO_RDR_ICC_POWER_OFF => {
+                self.powered = false;
+                self.reply(RDR_TO_PC_SLOT_STATUS, m.seq, CommandStatus::Ok, 0, Vec::new());
+            }
+            PC_TO_RDR_GET_SLOT_STATUS => {
+                let command = if self.card.is_present() { CommandStatus::Ok } else { CommandStatus::Failed };
+                self.reply(RDR_TO_PC_SLOT_STATUS, m.seq, command, ICC_MUTE, Vec::new());
+            }
+            PC_TO_RDR_XFR_BLOCK if self.icc() == IccStatus::Active => {
+                for _ in 0..self.time_extensions {
+                    self.reply(RDR_TO_PC_DATA_BLOCK, m.seq, CommandStatus::TimeExtension, 1, Vec::new());
+                }
+                match self.apdu(&m.data) {
+                    Some(answer) => self.reply(RDR_TO_PC_DATA_BLOCK, m.seq, CommandStatus::Ok, 0, answer),
+                    None => {
+                        self.reply(RDR_TO_PC_DATA_BLOCK, m.seq, CommandStatus::Failed, CMD_NOT_SUPPORTED, Vec::new())
+                    }
+                }
+            }
+            PC_TO_RDR_ICC_POWER_ON | PC_TO_RDR_XFR_BLOCK => {
+                self.reply(RDR_TO_PC_DATA_BLOCK, m.seq, CommandStatus::Failed, ICC_MUTE, Vec::new());
+            }
+            _ => self.reply(RDR_TO_PC_SLOT_STATUS, m.seq, CommandStatus::Failed, CMD_NOT_SUPPORTED, Vec::new()),
+        }
+    }
+
+    /// The card's answer as this reader passes it on; `None` when the reader refuses.
+    fn apdu(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
+        if self.level == ExchangeLevel::ExtendedApdu {
+            return Some(self.card.process(apdu).encode());
+        }
+        let command = Command::parse(apdu).ok()?;
+        if !command.fits_short() {
+            return None;
+        }
+        if (command.cla, command.ins) == (0x00, 0xC0) {
+            let (rest, sw) = self.leftover.take()?;
+            return Some(self.chunked(rest, sw, command.le.unwrap_or(256) as usize));
+        }
+        let Response { data, sw } = self.card.process(apdu);
+        Some(self.chunked(data, sw, self.short_chunk))
+    }
+
+    fn chunked(&mut self, mut data: Vec<u8>, sw: u16, chunk: usize) -> Vec<u8> {
+        if data.len() <= chunk {
+            return Response { data, sw }.encode();
+        }
+        let rest = data.split_off(chunk);
+        let more = rest.len().min(256) as u8; // 0 means 256
+        self.leftover = Some((rest, sw));
+        Response { data, sw: Status::MoreAvailable(more).to_sw() }.encode()
+    }
+}
+
+impl BulkPipe for VirtualCcidReader {
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        let message = Message::parse(bytes).map_err(|e| TransportError::Reader(e.to_string()))?;
+        self.handle(message);
+        Ok(())
+    }
+
+    async fn receive(&mut self, max_len: usize) -> Result<Vec<u8>, TransportError> {
+        let Some(mut reply) = self.replies.pop_front() else {
+            return Err(TransportError::Timeout);
+        };
+        let size = self.transfer_size.min(max_len).max(1);
+        if reply.len() > size {
+            let rest = reply.split_off(size);
+            self.replies.push_front(rest);
+        }
+        Ok(reply)
+    }
+}

@@ -1,0 +1,124 @@
+//! The full JPKI sequence through the CCID driver and a virtual CCID reader, at each
+//! supported exchange level, with the ways real readers complicate it.
+
+use futures_executor::block_on;
+use kofu_card::ccid::virtual_reader::VirtualCcidReader;
+use kofu_card::ccid::{BulkPipe, CcidDescriptor, CcidError, CcidReader, ExchangeLevel};
+use kofu_card::virtual_card::VirtualCard;
+use kofu_card::{CardError, Jpki, Pin, PinState, TransportError, VerifyOutcome};
+
+const KEY: &[u8] = include_bytes!("../../fixtures/test-only/card-1.key.der");
+const CERT: &[u8] = include_bytes!("../../fixtures/test-only/card-1.cert.der");
+
+fn reader(level: ExchangeLevel) -> VirtualCcidReader {
+    VirtualCcidReader::new(VirtualCard::new(KEY, CERT, b"1234").unwrap(), level)
+}
+
+/// Power on, then the issuance's card work; returns (APDUs, USB transfers).
+async fn issuance(virtual_reader: VirtualCcidReader) -> Result<(u32, u32), CardError> {
+    let descriptor = virtual_reader.descriptor();
+    let mut ccid = CcidReader::new(virtual_reader, &descriptor).unwrap();
+    let atr = ccid.power_on().await.map_err(TransportError::from)?;
+    assert_eq!(atr[0], 0x3B);
+    let mut jpki = Jpki::new(ccid);
+    jpki.select_jpki().await?;
+    assert_eq!(jpki.read_auth_certificate().await?, CERT);
+    assert_eq!(jpki.pin_state().await?, PinState::TriesLeft(3));
+    assert_eq!(jpki.verify_pin(&Pin::parse("1234").unwrap()).await?, VerifyOutcome::Verified);
+    let signature = jpki.sign_digest_info(&[0x30; 51]).await?;
+    assert_eq!(signature.len(), 256);
+    let apdus = jpki.apdus_sent();
+    Ok((apdus, jpki.transport_mut().transfers()))
+}
+
+#[test]
+fn extended_apdu_reader() {
+    let (apdus, transfers) = block_on(issuance(reader(ExchangeLevel::ExtendedApdu))).unwrap();
+    println!("extended-APDU reader: {apdus} APDUs, {transfers} USB transfers");
+    assert_eq!(apdus, 9);
+    // Power-on and each APDU: one bulk-OUT and one bulk-IN.
+    assert_eq!(transfers, 2 * (1 + apdus));
+}
+
+#[test]
+fn short_apdu_reader_with_get_response() {
+    let mut r = reader(ExchangeLevel::ShortApdu);
+    r.short_chunk = 100;
+    let (apdus, transfers) = block_on(issuance(r)).unwrap();
+    println!("short-APDU reader (GET RESPONSE after 100 bytes): {apdus} APDUs, {transfers} USB transfers");
+    // The certificate comes in 256-byte reads; each answer over 100 bytes needs GET RESPONSE.
+    assert_eq!(apdus, 8 + (CERT.len() - 4).div_ceil(256) as u32);
+    assert!(transfers > 2 * (1 + apdus));
+}
+
+#[test]
+fn time_extensions_and_split_transfers_are_waited_out() {
+    let mut r = reader(ExchangeLevel::ExtendedApdu);
+    r.time_extensions = 3;
+    r.transfer_size = 64;
+    let (apdus, transfers) = block_on(issuance(r)).unwrap();
+    assert_eq!(apdus, 9);
+    assert!(transfers > 2 * (1 + 9) + 3 * 9);
+}
+
+#[test]
+fn a_reply_with_the_wrong_sequence_number_is_refused() {
+    block_on(async {
+        let r = reader(ExchangeLevel::ExtendedApdu);
+        let d = r.descriptor();
+        let mut ccid = CcidReader::new(r, &d).unwrap();
+        ccid.pipe_mut().wrong_sequence_once = Some(42);
+        assert_eq!(ccid.power_on().await.unwrap_err(), CcidError::Sequence { expected: 0, got: 42 });
+    });
+}
+
+#[test]
+fn a_card_pulled_mid_transaction_is_a_clean_error_and_presence_follows() {
+    block_on(async {
+        let r = reader(ExchangeLevel::ExtendedApdu);
+        let d = r.descriptor();
+        let mut ccid = CcidReader::new(r, &d).unwrap();
+        ccid.power_on().await.unwrap();
+        assert!(ccid.card_present().await.unwrap());
+        let mut jpki = Jpki::new(ccid);
+        jpki.select_jpki().await.unwrap();
+        jpki.transport_mut().pipe_mut().remove_card();
+        let err = jpki.read_auth_certificate().await.unwrap_err();
+        assert_eq!(err, CardError::Transport(TransportError::CardAbsent));
+        assert!(!jpki.transport_mut().card_present().await.unwrap());
+    });
+}
+
+/// A pipe that answers every command with fixed bytes.
+struct Garbage(Vec<u8>);
+
+impl BulkPipe for Garbage {
+    async fn send(&mut self, _: &[u8]) -> Result<(), TransportError> {
+        Ok(())
+    }
+    async fn receive(&mut self, _: usize) -> Result<Vec<u8>, TransportError> {
+        Ok(self.0.clone())
+    }
+}
+
+#[test]
+fn garbage_from_the_reader_is_a_typed_error() {
+    let d = CcidDescriptor::parse(&CcidDescriptor::encode(ExchangeLevel::ExtendedApdu, 271)).unwrap();
+    let mut seed = 3u32;
+    for len in 0..200 {
+        let junk: Vec<u8> = (0..len)
+            .map(|_| {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (seed >> 16) as u8
+            })
+            .collect();
+        let mut ccid = CcidReader::new(Garbage(junk), &d).unwrap();
+        assert!(block_on(ccid.power_on()).is_err());
+    }
+}
+
+#[test]
+fn tpdu_readers_are_refused_until_t1_exists() {
+    let d = CcidDescriptor::parse(&CcidDescriptor::encode(ExchangeLevel::Tpdu, 271)).unwrap();
+    assert!(matches!(CcidReader::new(Garbage(Vec::new()), &d), Err(CcidError::UnsupportedLevel)));
+}
