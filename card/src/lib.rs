@@ -2,9 +2,11 @@
 //! virtual JPKI card. No browser code: the app plugs its transports in underneath.
 
 pub mod apdu;
+pub mod atr;
 pub mod ccid;
 pub mod jpki;
 pub mod pin;
+pub mod t1;
 pub mod transport;
 #[cfg(feature = "virtual")]
 pub mod virtual_card;

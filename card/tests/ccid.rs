@@ -118,7 +118,67 @@ fn garbage_from_the_reader_is_a_typed_error() {
 }
 
 #[test]
-fn tpdu_readers_are_refused_until_t1_exists() {
-    let d = CcidDescriptor::parse(&CcidDescriptor::encode(ExchangeLevel::Tpdu, 271)).unwrap();
+fn character_level_readers_are_refused() {
+    let d = CcidDescriptor::parse(&CcidDescriptor::encode(ExchangeLevel::Character, 271)).unwrap();
     assert!(matches!(CcidReader::new(Garbage(Vec::new()), &d), Err(CcidError::UnsupportedLevel)));
+}
+
+#[test]
+fn tpdu_reader_with_host_run_t1() {
+    let (apdus, transfers) = block_on(issuance(reader(ExchangeLevel::Tpdu))).unwrap();
+    println!("TPDU reader, T=1 (IFSC 254): {apdus} APDUs, {transfers} USB transfers");
+    assert_eq!(apdus, 9);
+}
+
+#[test]
+fn t1_chains_both_ways_when_the_card_takes_small_blocks() {
+    // IFSC 16: every command over 16 bytes goes out in a chain the card acknowledges.
+    let (apdus, transfers) = block_on(issuance(reader(ExchangeLevel::Tpdu).with_ifsc(16))).unwrap();
+    println!("TPDU reader, T=1 (IFSC 16): {apdus} APDUs, {transfers} USB transfers");
+    assert_eq!(apdus, 9);
+}
+
+#[test]
+fn t1_waits_out_wtx_and_recovers_from_damaged_blocks() {
+    block_on(async {
+        let mut r = reader(ExchangeLevel::Tpdu);
+        let d = r.descriptor();
+        r.t1_mut().wtx_per_answer = 2;
+        // Two damaged answers to the IFS request: the host asks again.
+        r.t1_mut().damage_next = 2;
+        let mut ccid = CcidReader::new(r, &d).unwrap();
+        ccid.power_on().await.unwrap();
+        let mut jpki = Jpki::new(ccid);
+        jpki.select_jpki().await.unwrap();
+        // Three damaged blocks in the certificate's chain: R(error) each time, the card resends.
+        jpki.transport_mut().pipe_mut().t1_mut().damage_next = 3;
+        assert_eq!(jpki.read_auth_certificate().await.unwrap(), CERT);
+        assert_eq!(jpki.pin_state().await.unwrap(), PinState::TriesLeft(3));
+    });
+}
+
+#[test]
+fn t1_gives_up_on_a_card_that_keeps_sending_damaged_blocks() {
+    block_on(async {
+        let mut r = reader(ExchangeLevel::Tpdu);
+        let d = r.descriptor();
+        r.t1_mut().damage_next = 1000;
+        let mut ccid = CcidReader::new(r, &d).unwrap();
+        assert!(matches!(ccid.power_on().await, Err(CcidError::T1(_))));
+    });
+}
+
+#[test]
+fn a_card_pulled_during_t1_is_a_clean_error() {
+    block_on(async {
+        let r = reader(ExchangeLevel::Tpdu);
+        let d = r.descriptor();
+        let mut ccid = CcidReader::new(r, &d).unwrap();
+        ccid.power_on().await.unwrap();
+        let mut jpki = Jpki::new(ccid);
+        jpki.select_jpki().await.unwrap();
+        jpki.transport_mut().pipe_mut().remove_card();
+        let err = jpki.read_auth_certificate().await.unwrap_err();
+        assert_eq!(err, CardError::Transport(TransportError::CardAbsent));
+    });
 }

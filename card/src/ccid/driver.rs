@@ -1,10 +1,13 @@
-//! A CCID host driver over an abstract bulk pipe, for readers at short- or extended-APDU
-//! level: sequence and slot checked on every reply, time extensions waited out, and
-//! `61xx`/`6Cxx` handled so the JPKI code above sees only `transmit(apdu)`.
+//! A CCID host driver over an abstract bulk pipe: sequence and slot checked on every
+//! reply, time extensions waited out; at short-APDU level `61xx`/`6Cxx` handled, at TPDU
+//! level T=1 run by the host. One place decides; the JPKI code above sees only
+//! `transmit(apdu)`.
 
 use super::descriptor::{CcidDescriptor, ExchangeLevel};
 use super::message::*;
 use crate::apdu::{Response, Status};
+use crate::atr::{Atr, AtrError};
+use crate::t1::{BlockIo, T1Error, T1State};
 use crate::transport::{CardTransport, TransportError};
 
 /// Most time extensions accepted for one command before giving up (each is the card
@@ -37,8 +40,12 @@ pub enum CcidError {
     Failed(u8),
     #[error("too many time extensions")]
     TooSlow,
-    #[error("this reader works at TPDU or character level, not supported yet")]
+    #[error("this reader or card needs character level or T=0, not supported yet")]
     UnsupportedLevel,
+    #[error("the card's ATR: {0}")]
+    Atr(#[from] AtrError),
+    #[error("T=1: {0}")]
+    T1(String),
     #[error("no card in the reader")]
     CardAbsent,
 }
@@ -60,15 +67,20 @@ pub struct CcidReader<P: BulkPipe> {
     level: ExchangeLevel,
     max_message: usize,
     transfers: u32,
+    /// T=1 state at TPDU level, from power-on.
+    t1: Option<T1State>,
+    ifsd: u8,
 }
 
 impl<P: BulkPipe> CcidReader<P> {
     pub fn new(pipe: P, descriptor: &CcidDescriptor) -> Result<Self, CcidError> {
-        if !matches!(descriptor.level, ExchangeLevel::ExtendedApdu | ExchangeLevel::ShortApdu) {
+        if descriptor.level == ExchangeLevel::Character {
             return Err(CcidError::UnsupportedLevel);
         }
         let max_message = (descriptor.max_message_length as usize).clamp(HEADER_LEN + 4, HEADER_LEN + MAX_DATA_LEN);
-        Ok(CcidReader { pipe, slot: 0, seq: 0, level: descriptor.level, max_message, transfers: 0 })
+        // What we accept per T=1 block: the reader's limit, at most 254.
+        let ifsd = descriptor.max_ifsd.clamp(1, 254) as u8;
+        Ok(CcidReader { pipe, slot: 0, seq: 0, level: descriptor.level, max_message, transfers: 0, t1: None, ifsd })
     }
 
     /// USB transfers so far, both directions.
@@ -84,6 +96,16 @@ impl<P: BulkPipe> CcidReader<P> {
     pub async fn power_on(&mut self) -> Result<Vec<u8>, CcidError> {
         // bPowerSelect 0: automatic voltage selection.
         let reply = self.exchange(PC_TO_RDR_ICC_POWER_ON, [0, 0, 0], &[], RDR_TO_PC_DATA_BLOCK).await?;
+        if self.level == ExchangeLevel::Tpdu {
+            let atr = Atr::parse(&reply.data)?;
+            if !atr.t1 {
+                return Err(CcidError::UnsupportedLevel);
+            }
+            let mut t1 = T1State::new(atr.ifsc);
+            let ifsd = self.ifsd;
+            t1.negotiate_ifsd(self, ifsd).await.map_err(t1_error)?;
+            self.t1 = Some(t1);
+        }
         Ok(reply.data)
     }
 
@@ -191,12 +213,35 @@ impl<P: BulkPipe> CcidReader<P> {
     }
 }
 
+fn t1_error(e: T1Error<CcidError>) -> CcidError {
+    match e {
+        T1Error::Io(e) => e,
+        other => CcidError::T1(other.to_string()),
+    }
+}
+
+/// At TPDU level each T=1 block travels in one XfrBlock.
+impl<P: BulkPipe> BlockIo for CcidReader<P> {
+    type Error = CcidError;
+
+    async fn exchange_block(&mut self, block: &[u8]) -> Result<Vec<u8>, CcidError> {
+        self.xfr_block(block).await
+    }
+}
+
 impl<P: BulkPipe> CardTransport for CcidReader<P> {
     async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        Ok(self.apdu(command).await?)
+        if self.level != ExchangeLevel::Tpdu {
+            return Ok(self.apdu(command).await?);
+        }
+        let mut t1 = self.t1.take().ok_or(CcidError::CardAbsent)?;
+        let answer = t1.transceive(self, command).await.map_err(t1_error);
+        self.t1 = Some(t1);
+        Ok(answer?)
     }
 
+    /// T=1 chains any length, so TPDU readers take extended APDUs too.
     fn supports_extended(&self) -> bool {
-        self.level == ExchangeLevel::ExtendedApdu
+        matches!(self.level, ExchangeLevel::ExtendedApdu | ExchangeLevel::Tpdu)
     }
 }

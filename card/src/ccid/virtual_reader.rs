@@ -8,6 +8,7 @@ use super::descriptor::{CcidDescriptor, ExchangeLevel};
 use super::driver::BulkPipe;
 use super::message::*;
 use crate::apdu::{Command, Response, Status};
+use crate::t1::virtual_side::T1Card;
 use crate::transport::TransportError;
 use crate::virtual_card::VirtualCard;
 
@@ -17,7 +18,8 @@ const ICC_MUTE: u8 = 0xFE;
 const CMD_NOT_SUPPORTED: u8 = 0x00;
 
 pub struct VirtualCcidReader {
-    card: VirtualCard,
+    /// The card, with its T=1 side for TPDU level.
+    t1: T1Card,
     level: ExchangeLevel,
     powered: bool,
     replies: VecDeque<Vec<u8>>,
@@ -31,12 +33,14 @@ pub struct VirtualCcidReader {
     pub transfer_size: usize,
     /// Answer the next command with this sequence number instead of the right one.
     pub wrong_sequence_once: Option<u8>,
+    /// The card's T=1 receive size, announced in its ATR (TA3).
+    ifsc: u8,
 }
 
 impl VirtualCcidReader {
     pub fn new(card: VirtualCard, level: ExchangeLevel) -> Self {
         VirtualCcidReader {
-            card,
+            t1: T1Card::new(card, 0xFE),
             level,
             powered: false,
             replies: VecDeque::new(),
@@ -45,11 +49,28 @@ impl VirtualCcidReader {
             short_chunk: 256,
             transfer_size: 65_544,
             wrong_sequence_once: None,
+            ifsc: 0xFE,
         }
+    }
+
+    /// A card that takes at most `ifsc` bytes per T=1 block, so the host must chain.
+    pub fn with_ifsc(mut self, ifsc: u8) -> Self {
+        self.ifsc = ifsc;
+        self.t1.set_ifsc(ifsc);
+        self
+    }
+
+    /// The contact ATR seen on My Number cards (FACTS.md), with TA3 = IFSC.
+    fn atr(&self) -> Vec<u8> {
+        let mut atr = vec![0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, self.ifsc, 0x45];
+        let tck = atr[1..].iter().fold(0u8, |x, b| x ^ b);
+        atr.push(tck);
+        atr
     }
 
     pub fn descriptor(&self) -> CcidDescriptor {
         let max = if self.level == ExchangeLevel::ExtendedApdu { 65_544 } else { 271 };
+        // 271-byte messages fit one 254-byte T=1 block plus framing, as on the SCR3310.
         // Encoding then parsing our own bytes cannot fail.
         CcidDescriptor::parse(&CcidDescriptor::encode(self.level, max)).unwrap_or(CcidDescriptor {
             max_slot_index: 0,
@@ -62,17 +83,22 @@ impl VirtualCcidReader {
     }
 
     pub fn card(&self) -> &VirtualCard {
-        &self.card
+        &self.t1.card
+    }
+
+    /// The card's T=1 side, to inject waiting-time extensions and damaged blocks.
+    pub fn t1_mut(&mut self) -> &mut T1Card {
+        &mut self.t1
     }
 
     pub fn remove_card(&mut self) {
-        self.card.remove();
+        self.t1.card.remove();
         self.powered = false;
         self.leftover = None;
     }
 
     fn icc(&self) -> IccStatus {
-        match (self.card.is_present(), self.powered) {
+        match (self.t1.card.is_present(), self.powered) {
             (false, _) => IccStatus::Absent,
             (true, false) => IccStatus::Inactive,
             (true, true) => IccStatus::Active,
@@ -88,11 +114,11 @@ impl VirtualCcidReader {
 
     fn handle(&mut self, m: Message) {
         match m.kind {
-            PC_TO_RDR_ICC_POWER_ON if self.card.is_present() => {
-                self.card.insert();
+            PC_TO_RDR_ICC_POWER_ON if self.t1.card.is_present() => {
+                self.t1.card.insert();
+                self.t1.reset();
                 self.powered = true;
-                // The contact ATR seen on My Number cards (FACTS.md).
-                let atr = vec![0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
+                let atr = self.atr();
                 self.reply(RDR_TO_PC_DATA_BLOCK, m.seq, CommandStatus::Ok, 0, atr);
             }
             PC_TO_RDR_ICC_POWER_OFF => {
@@ -100,7 +126,7 @@ impl VirtualCcidReader {
                 self.reply(RDR_TO_PC_SLOT_STATUS, m.seq, CommandStatus::Ok, 0, Vec::new());
             }
             PC_TO_RDR_GET_SLOT_STATUS => {
-                let command = if self.card.is_present() { CommandStatus::Ok } else { CommandStatus::Failed };
+                let command = if self.t1.card.is_present() { CommandStatus::Ok } else { CommandStatus::Failed };
                 self.reply(RDR_TO_PC_SLOT_STATUS, m.seq, command, ICC_MUTE, Vec::new());
             }
             PC_TO_RDR_XFR_BLOCK if self.icc() == IccStatus::Active => {
@@ -123,8 +149,11 @@ impl VirtualCcidReader {
 
     /// The card's answer as this reader passes it on; `None` when the reader refuses.
     fn apdu(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
+        if self.level == ExchangeLevel::Tpdu {
+            return Some(self.t1.handle(apdu));
+        }
         if self.level == ExchangeLevel::ExtendedApdu {
-            return Some(self.card.process(apdu).encode());
+            return Some(self.t1.card.process(apdu).encode());
         }
         let command = Command::parse(apdu).ok()?;
         if !command.fits_short() {
@@ -134,7 +163,7 @@ impl VirtualCcidReader {
             let (rest, sw) = self.leftover.take()?;
             return Some(self.chunked(rest, sw, command.le.unwrap_or(256) as usize));
         }
-        let Response { data, sw } = self.card.process(apdu);
+        let Response { data, sw } = self.t1.card.process(apdu);
         Some(self.chunked(data, sw, self.short_chunk))
     }
 
