@@ -89,6 +89,30 @@ impl Message {
     }
 }
 
+/// One slot's state in a NotifySlotChange (interrupt-IN) message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotChange {
+    pub present: bool,
+    pub changed: bool,
+}
+
+/// Parses `RDR_to_PC_NotifySlotChange`: `50`, then 2 bits per slot (bit 0 present, bit 1
+/// changed), slot 0 in the low bits. At most 64 slots are read.
+pub fn parse_notify_slot_change(bytes: &[u8]) -> Result<Vec<SlotChange>, FrameError> {
+    let [RDR_TO_PC_NOTIFY_SLOT_CHANGE, states @ ..] = bytes else {
+        return Err(FrameError::Short);
+    };
+    if states.is_empty() {
+        return Err(FrameError::Short);
+    }
+    Ok(states
+        .iter()
+        .take(16)
+        .flat_map(|b| (0..4).map(move |i| (b >> (2 * i)) & 0b11))
+        .map(|bits| SlotChange { present: bits & 1 != 0, changed: bits & 2 != 0 })
+        .collect())
+}
+
 /// bStatus of a reply: ICC presence (bits 0–1) and command status (bits 6–7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlotStatus {
@@ -165,6 +189,18 @@ mod tests {
         assert_eq!(Message::parse(&[0x80, 0, 0]), Err(FrameError::Short));
         assert_eq!(Message::parse(&[0x80, 5, 0, 0, 0, 0, 0, 0, 0, 0, 1]), Err(FrameError::LengthMismatch(5)));
         assert_eq!(Message::parse(&[0x80, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0]), Err(FrameError::TooLong(u32::MAX)));
+    }
+
+    #[test]
+    fn slot_changes_are_two_bits_per_slot() {
+        let slots = parse_notify_slot_change(&[0x50, 0b0000_0011]).unwrap();
+        assert_eq!(slots[0], SlotChange { present: true, changed: true });
+        assert_eq!(slots[1], SlotChange { present: false, changed: false });
+        let removed = parse_notify_slot_change(&[0x50, 0b0000_0010]).unwrap();
+        assert_eq!(removed[0], SlotChange { present: false, changed: true });
+        assert_eq!(parse_notify_slot_change(&[0x50]), Err(FrameError::Short));
+        assert_eq!(parse_notify_slot_change(&[0x51, 3]), Err(FrameError::Short));
+        assert_eq!(parse_notify_slot_change(&[0x50; 100]).unwrap().len(), 64);
     }
 
     #[test]
