@@ -131,6 +131,14 @@ fn tpdu_reader_with_host_run_t1() {
 }
 
 #[test]
+fn tpdu_reader_with_a_t0_card() {
+    let (apdus, transfers) = block_on(issuance(reader(ExchangeLevel::Tpdu).t0_card())).unwrap();
+    println!("TPDU reader, T=0: {apdus} APDUs, {transfers} USB transfers");
+    // Short reads only (no extended Le over T=0); the signature comes by GET RESPONSE.
+    assert_eq!(apdus, 8 + (CERT.len() - 4).div_ceil(256) as u32);
+}
+
+#[test]
 fn t1_chains_both_ways_when_the_card_takes_small_blocks() {
     // IFSC 16: every command over 16 bytes goes out in a chain the card acknowledges.
     let (apdus, transfers) = block_on(issuance(reader(ExchangeLevel::Tpdu).with_ifsc(16))).unwrap();

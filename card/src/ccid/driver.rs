@@ -69,6 +69,8 @@ pub struct CcidReader<P: BulkPipe> {
     transfers: u32,
     /// T=1 state at TPDU level, from power-on.
     t1: Option<T1State>,
+    /// At TPDU level the card speaks T=0 (the reader handles procedure bytes).
+    t0: bool,
     ifsd: u8,
 }
 
@@ -80,7 +82,17 @@ impl<P: BulkPipe> CcidReader<P> {
         let max_message = (descriptor.max_message_length as usize).clamp(HEADER_LEN + 4, HEADER_LEN + MAX_DATA_LEN);
         // What we accept per T=1 block: the reader's limit, at most 254.
         let ifsd = descriptor.max_ifsd.clamp(1, 254) as u8;
-        Ok(CcidReader { pipe, slot: 0, seq: 0, level: descriptor.level, max_message, transfers: 0, t1: None, ifsd })
+        Ok(CcidReader {
+            pipe,
+            slot: 0,
+            seq: 0,
+            level: descriptor.level,
+            max_message,
+            transfers: 0,
+            t1: None,
+            t0: false,
+            ifsd,
+        })
     }
 
     /// USB transfers so far, both directions.
@@ -99,7 +111,8 @@ impl<P: BulkPipe> CcidReader<P> {
         if self.level == ExchangeLevel::Tpdu {
             let atr = Atr::parse(&reply.data)?;
             if !atr.t1 {
-                return Err(CcidError::UnsupportedLevel);
+                self.t0 = atr.t0;
+                return if atr.t0 { Ok(reply.data) } else { Err(CcidError::UnsupportedLevel) };
             }
             let mut t1 = T1State::new(atr.ifsc);
             let ifsd = self.ifsd;
@@ -213,6 +226,23 @@ impl<P: BulkPipe> CcidReader<P> {
     }
 }
 
+/// An APDU as a T=0 TPDU (ISO/IEC 7816-3 §12.2): P3 is Lc when there is data (Le is
+/// dropped; the answer then comes by GET RESPONSE after `61xx`), else Le, else 0.
+fn t0_tpdu(apdu: &[u8]) -> Result<Vec<u8>, CcidError> {
+    let command = crate::apdu::Command::parse(apdu).map_err(|_| CcidError::Failed(0))?;
+    if !command.fits_short() {
+        return Err(CcidError::UnsupportedLevel);
+    }
+    let mut tpdu = vec![command.cla, command.ins, command.p1, command.p2];
+    if command.data.is_empty() {
+        tpdu.push(command.le.map_or(0, |le| if le == 256 { 0 } else { le as u8 }));
+    } else {
+        tpdu.push(command.data.len() as u8);
+        tpdu.extend_from_slice(&command.data);
+    }
+    Ok(tpdu)
+}
+
 fn t1_error(e: T1Error<CcidError>) -> CcidError {
     match e {
         T1Error::Io(e) => e,
@@ -234,14 +264,17 @@ impl<P: BulkPipe> CardTransport for CcidReader<P> {
         if self.level != ExchangeLevel::Tpdu {
             return Ok(self.apdu(command).await?);
         }
+        if self.t0 {
+            return Ok(self.apdu(&t0_tpdu(command)?).await?);
+        }
         let mut t1 = self.t1.take().ok_or(CcidError::CardAbsent)?;
         let answer = t1.transceive(self, command).await.map_err(t1_error);
         self.t1 = Some(t1);
         Ok(answer?)
     }
 
-    /// T=1 chains any length, so TPDU readers take extended APDUs too.
+    /// T=1 chains any length, so TPDU readers take extended APDUs too; T=0 does not.
     fn supports_extended(&self) -> bool {
-        matches!(self.level, ExchangeLevel::ExtendedApdu | ExchangeLevel::Tpdu)
+        self.level == ExchangeLevel::ExtendedApdu || (self.level == ExchangeLevel::Tpdu && !self.t0)
     }
 }

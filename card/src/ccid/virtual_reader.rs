@@ -35,6 +35,8 @@ pub struct VirtualCcidReader {
     pub wrong_sequence_once: Option<u8>,
     /// The card's T=1 receive size, announced in its ATR (TA3).
     ifsc: u8,
+    /// At TPDU level, the card speaks T=0 instead of T=1.
+    t0: bool,
 }
 
 impl VirtualCcidReader {
@@ -50,7 +52,14 @@ impl VirtualCcidReader {
             transfer_size: 65_544,
             wrong_sequence_once: None,
             ifsc: 0xFE,
+            t0: false,
         }
+    }
+
+    /// A card that speaks T=0: at TPDU level the host maps APDUs to TPDUs itself.
+    pub fn t0_card(mut self) -> Self {
+        self.t0 = true;
+        self
     }
 
     /// A card that takes at most `ifsc` bytes per T=1 block, so the host must chain.
@@ -62,6 +71,9 @@ impl VirtualCcidReader {
 
     /// The contact ATR seen on My Number cards (FACTS.md), with TA3 = IFSC.
     fn atr(&self) -> Vec<u8> {
+        if self.t0 {
+            return vec![0x3B, 0x02, 0x14, 0x50];
+        }
         let mut atr = vec![0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, self.ifsc, 0x45];
         let tck = atr[1..].iter().fold(0u8, |x, b| x ^ b);
         atr.push(tck);
@@ -149,7 +161,7 @@ impl VirtualCcidReader {
 
     /// The card's answer as this reader passes it on; `None` when the reader refuses.
     fn apdu(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
-        if self.level == ExchangeLevel::Tpdu {
+        if self.level == ExchangeLevel::Tpdu && !self.t0 {
             return Some(self.t1.handle(apdu));
         }
         if self.level == ExchangeLevel::ExtendedApdu {
@@ -164,7 +176,9 @@ impl VirtualCcidReader {
             return Some(self.chunked(rest, sw, command.le.unwrap_or(256) as usize));
         }
         let Response { data, sw } = self.t1.card.process(apdu);
-        Some(self.chunked(data, sw, self.short_chunk))
+        // T=0 carries no Le with data: a case-4 answer always waits behind 61xx.
+        let chunk = if self.level == ExchangeLevel::Tpdu && !command.data.is_empty() { 0 } else { self.short_chunk };
+        Some(self.chunked(data, sw, chunk))
     }
 
     fn chunked(&mut self, mut data: Vec<u8>, sw: u16, chunk: usize) -> Vec<u8> {
