@@ -8,8 +8,13 @@ pub struct Atr {
     pub t1: bool,
     /// T=1: the card's information field size (IFSC), default 32.
     pub ifsc: u8,
-    /// T=1: block waiting time integer.
+    /// T=1: block and character waiting time integers.
     pub bwi: u8,
+    pub cwi: u8,
+    /// TA1 (Fi/Di), default 0x11.
+    pub fi_di: u8,
+    /// TC1 (extra guard time), default 0.
+    pub guard_time: u8,
     /// T=1: CRC instead of LRC as error detection code.
     pub crc: bool,
     pub historical: Vec<u8>,
@@ -39,7 +44,17 @@ impl Atr {
         let (&t0, mut rest) = rest.split_first().ok_or(AtrError::Truncated)?;
         let historical_len = usize::from(t0 & 0x0F);
         let mut y = t0 >> 4;
-        let mut atr = Atr { t0: false, t1: false, ifsc: 32, bwi: 4, crc: false, historical: Vec::new() };
+        let mut atr = Atr {
+            t0: false,
+            t1: false,
+            ifsc: 32,
+            bwi: 4,
+            cwi: 13,
+            fi_di: 0x11,
+            guard_time: 0,
+            crc: false,
+            historical: Vec::new(),
+        };
         // `group` is i in TAi/TBi/TCi/TDi; `protocol` is the T announced by the last TD.
         let (mut group, mut protocol, mut any_td) = (1u8, 0u8, false);
         loop {
@@ -55,12 +70,17 @@ impl Atr {
             let tb = take(y & 0x2 != 0)?;
             let tc = take(y & 0x4 != 0)?;
             let td = take(y & 0x8 != 0)?;
+            if group == 1 {
+                atr.fi_di = ta.unwrap_or(0x11);
+                atr.guard_time = tc.unwrap_or(0);
+            }
             if group >= 3 && protocol == 1 {
                 if let Some(ifsc) = ta {
                     atr.ifsc = ifsc;
                 }
                 if let Some(tb) = tb {
                     atr.bwi = tb >> 4;
+                    atr.cwi = tb & 0x0F;
                 }
                 if let Some(tc) = tc {
                     atr.crc = tc & 1 == 1;
@@ -107,7 +127,7 @@ mod tests {
         let atr = Atr::parse(&[0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14]).unwrap();
         assert!(atr.t1 && !atr.t0);
         assert_eq!(atr.ifsc, 0xFE);
-        assert_eq!(atr.bwi, 4);
+        assert_eq!((atr.bwi, atr.cwi, atr.fi_di, atr.guard_time), (4, 5, 0x11, 0xFF));
         assert!(!atr.crc);
         assert!(atr.historical.is_empty());
     }

@@ -139,6 +139,12 @@ fn tpdu_reader_with_a_t0_card() {
 }
 
 #[test]
+fn a_reader_that_needs_t1_parameters_gets_them_from_the_atr() {
+    let (apdus, _) = block_on(issuance(reader(ExchangeLevel::Tpdu).without_automatic_parameters())).unwrap();
+    assert_eq!(apdus, 9);
+}
+
+#[test]
 fn t1_chains_both_ways_when_the_card_takes_small_blocks() {
     // IFSC 16: every command over 16 bytes goes out in a chain the card acknowledges.
     let (apdus, transfers) = block_on(issuance(reader(ExchangeLevel::Tpdu).with_ifsc(16))).unwrap();

@@ -80,8 +80,17 @@ impl CcidDescriptor {
         Err(DescriptorError::NotFound)
     }
 
-    /// A descriptor with the given level, for virtual readers and tests.
+    /// A descriptor with the given level, for virtual readers and tests; the reader
+    /// configures parameters from the ATR by itself.
     pub fn encode(level: ExchangeLevel, max_message_length: u32) -> [u8; CCID_DESCRIPTOR_LEN] {
+        Self::encode_with(level, max_message_length, true)
+    }
+
+    pub fn encode_with(
+        level: ExchangeLevel,
+        max_message_length: u32,
+        auto_parameters: bool,
+    ) -> [u8; CCID_DESCRIPTOR_LEN] {
         let mut b = [0u8; CCID_DESCRIPTOR_LEN];
         b[0] = CCID_DESCRIPTOR_LEN as u8;
         b[1] = CCID_DESCRIPTOR_TYPE;
@@ -95,7 +104,8 @@ impl CcidDescriptor {
             ExchangeLevel::Tpdu => 0x0001_0000,
             ExchangeLevel::Character => 0,
         };
-        b[40..44].copy_from_slice(&(0x0000_00BAu32 | level_bits).to_le_bytes());
+        let auto = if auto_parameters { 0x02 } else { 0 };
+        b[40..44].copy_from_slice(&(0x0000_00B8u32 | auto | level_bits).to_le_bytes());
         b[44..48].copy_from_slice(&max_message_length.to_le_bytes());
         b
     }

@@ -72,7 +72,11 @@ pub struct CcidReader<P: BulkPipe> {
     /// At TPDU level the card speaks T=0 (the reader handles procedure bytes).
     t0: bool,
     ifsd: u8,
+    features: u32,
 }
+
+/// dwFeatures: the reader sets protocol parameters from the ATR by itself.
+const AUTOMATIC_PARAMETERS: u32 = 0x0000_0002;
 
 impl<P: BulkPipe> CcidReader<P> {
     pub fn new(pipe: P, descriptor: &CcidDescriptor) -> Result<Self, CcidError> {
@@ -92,6 +96,7 @@ impl<P: BulkPipe> CcidReader<P> {
             t1: None,
             t0: false,
             ifsd,
+            features: descriptor.features,
         })
     }
 
@@ -114,12 +119,23 @@ impl<P: BulkPipe> CcidReader<P> {
                 self.t0 = atr.t0;
                 return if atr.t0 { Ok(reply.data) } else { Err(CcidError::UnsupportedLevel) };
             }
+            if self.features & AUTOMATIC_PARAMETERS == 0 {
+                self.set_t1_parameters(&atr).await?;
+            }
             let mut t1 = T1State::new(atr.ifsc);
             let ifsd = self.ifsd;
             t1.negotiate_ifsd(self, ifsd).await.map_err(t1_error)?;
             self.t1 = Some(t1);
         }
         Ok(reply.data)
+    }
+
+    /// Tells a reader that does not configure itself from the ATR how to run T=1
+    /// (CCID §6.1.7, abProtocolDataStructure for T=1).
+    async fn set_t1_parameters(&mut self, atr: &Atr) -> Result<(), CcidError> {
+        let checksum = if atr.crc { 0x11 } else { 0x10 };
+        let data = [atr.fi_di, checksum, atr.guard_time, (atr.bwi << 4) | atr.cwi, 0x00, atr.ifsc, 0x00];
+        self.exchange(PC_TO_RDR_SET_PARAMETERS, [1, 0, 0], &data, RDR_TO_PC_PARAMETERS).await.map(drop)
     }
 
     pub async fn power_off(&mut self) -> Result<(), CcidError> {

@@ -37,6 +37,9 @@ pub struct VirtualCcidReader {
     ifsc: u8,
     /// At TPDU level, the card speaks T=0 instead of T=1.
     t0: bool,
+    /// Like many TPDU readers, this one needs SetParameters before T=1 blocks.
+    needs_parameters: bool,
+    parameters_set: bool,
 }
 
 impl VirtualCcidReader {
@@ -53,7 +56,15 @@ impl VirtualCcidReader {
             wrong_sequence_once: None,
             ifsc: 0xFE,
             t0: false,
+            needs_parameters: false,
+            parameters_set: false,
         }
+    }
+
+    /// A reader that does not configure T=1 from the ATR: the host must SetParameters.
+    pub fn without_automatic_parameters(mut self) -> Self {
+        self.needs_parameters = true;
+        self
     }
 
     /// A card that speaks T=0: at TPDU level the host maps APDUs to TPDUs itself.
@@ -84,7 +95,8 @@ impl VirtualCcidReader {
         let max = if self.level == ExchangeLevel::ExtendedApdu { 65_544 } else { 271 };
         // 271-byte messages fit one 254-byte T=1 block plus framing, as on the SCR3310.
         // Encoding then parsing our own bytes cannot fail.
-        CcidDescriptor::parse(&CcidDescriptor::encode(self.level, max)).unwrap_or(CcidDescriptor {
+        let bytes = CcidDescriptor::encode_with(self.level, max, !self.needs_parameters);
+        CcidDescriptor::parse(&bytes).unwrap_or(CcidDescriptor {
             max_slot_index: 0,
             protocols: 2,
             max_ifsd: 254,
@@ -130,12 +142,20 @@ impl VirtualCcidReader {
                 self.t1.card.insert();
                 self.t1.reset();
                 self.powered = true;
+                self.parameters_set = false;
                 let atr = self.atr();
                 self.reply(RDR_TO_PC_DATA_BLOCK, m.seq, CommandStatus::Ok, 0, atr);
             }
             PC_TO_RDR_ICC_POWER_OFF => {
                 self.powered = false;
                 self.reply(RDR_TO_PC_SLOT_STATUS, m.seq, CommandStatus::Ok, 0, Vec::new());
+            }
+            PC_TO_RDR_SET_PARAMETERS if m.specific[0] == 1 && m.data.len() == 7 && self.powered => {
+                // bmTCCKST1 0x10: T=1 with LRC, the only checksum this card speaks.
+                let ok = m.data[1] == 0x10;
+                self.parameters_set = ok;
+                let (status, error) = if ok { (CommandStatus::Ok, 0) } else { (CommandStatus::Failed, 10) };
+                self.reply(RDR_TO_PC_PARAMETERS, m.seq, status, error, m.data.clone());
             }
             PC_TO_RDR_GET_SLOT_STATUS => {
                 let command = if self.t1.card.is_present() { CommandStatus::Ok } else { CommandStatus::Failed };
@@ -162,7 +182,8 @@ impl VirtualCcidReader {
     /// The card's answer as this reader passes it on; `None` when the reader refuses.
     fn apdu(&mut self, apdu: &[u8]) -> Option<Vec<u8>> {
         if self.level == ExchangeLevel::Tpdu && !self.t0 {
-            return Some(self.t1.handle(apdu));
+            // Without parameters the reader does not run T=1: the command fails.
+            return (!self.needs_parameters || self.parameters_set).then(|| self.t1.handle(apdu));
         }
         if self.level == ExchangeLevel::ExtendedApdu {
             return Some(self.t1.card.process(apdu).encode());
