@@ -27,6 +27,8 @@ pub struct VirtualCard {
     ap_selected: bool,
     current_ef: Option<u16>,
     pin_verified: bool,
+    /// VERIFY commands carrying a PIN that reached the card, for PIN-safety tests.
+    pin_verifications: u32,
 }
 
 impl Drop for VirtualCard {
@@ -48,6 +50,7 @@ impl VirtualCard {
             ap_selected: false,
             current_ef: None,
             pin_verified: false,
+            pin_verifications: 0,
         })
     }
 
@@ -59,6 +62,11 @@ impl VirtualCard {
 
     pub fn tries_left(&self) -> u8 {
         self.tries_left
+    }
+
+    /// How many VERIFY commands with a PIN the card has executed.
+    pub fn pin_verifications(&self) -> u32 {
+        self.pin_verifications
     }
 
     pub fn is_present(&self) -> bool {
@@ -156,6 +164,7 @@ impl VirtualCard {
                 Response::status_only(Status::TriesLeft(self.tries_left))
             };
         }
+        self.pin_verifications += 1;
         if cmd.data.as_slice() == self.pin.as_slice() {
             self.tries_left = MAX_PIN_TRIES;
             self.pin_verified = true;

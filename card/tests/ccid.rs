@@ -196,3 +196,35 @@ fn a_card_pulled_during_t1_is_a_clean_error() {
         assert_eq!(err, CardError::Transport(TransportError::CardAbsent));
     });
 }
+
+/// PIN safety across every reader profile, with the transport misbehaving: the card
+/// executes exactly one VERIFY per PIN entered, never a retry.
+#[test]
+fn each_pin_entry_reaches_the_card_as_exactly_one_verify_on_every_profile() {
+    let profiles: Vec<(&str, Box<dyn Fn() -> VirtualCcidReader>)> = vec![
+        ("extended", Box::new(|| reader(ExchangeLevel::ExtendedApdu))),
+        ("short", Box::new(|| reader(ExchangeLevel::ShortApdu))),
+        ("T=1", Box::new(|| reader(ExchangeLevel::Tpdu))),
+        ("T=1 IFSC 2", Box::new(|| reader(ExchangeLevel::Tpdu).with_ifsc(2))),
+        ("T=0", Box::new(|| reader(ExchangeLevel::Tpdu).t0_card())),
+    ];
+    for (name, make) in profiles {
+        block_on(async {
+            let mut r = make();
+            r.time_extensions = 2;
+            let d = r.descriptor();
+            let mut ccid = CcidReader::new(r, &d).unwrap();
+            ccid.power_on().await.unwrap();
+            let mut jpki = Jpki::new(ccid);
+            jpki.select_jpki().await.unwrap();
+            jpki.pin_state().await.unwrap();
+            // Damaged T=1 answers around the VERIFY: recovery must not repeat it.
+            jpki.transport_mut().pipe_mut().t1_mut().damage_next = 2;
+            let outcome = jpki.verify_pin(&Pin::parse("0000").unwrap()).await.unwrap();
+            assert_eq!(outcome, VerifyOutcome::Wrong { tries_left: 2 }, "{name}");
+            let card = jpki.transport_mut().pipe_mut().card();
+            assert_eq!(card.pin_verifications(), 1, "{name}");
+            assert_eq!(card.tries_left(), 2, "{name}");
+        });
+    }
+}
