@@ -201,12 +201,13 @@ fn a_card_pulled_during_t1_is_a_clean_error() {
 /// executes exactly one VERIFY per PIN entered, never a retry.
 #[test]
 fn each_pin_entry_reaches_the_card_as_exactly_one_verify_on_every_profile() {
-    let profiles: Vec<(&str, Box<dyn Fn() -> VirtualCcidReader>)> = vec![
-        ("extended", Box::new(|| reader(ExchangeLevel::ExtendedApdu))),
-        ("short", Box::new(|| reader(ExchangeLevel::ShortApdu))),
-        ("T=1", Box::new(|| reader(ExchangeLevel::Tpdu))),
-        ("T=1 IFSC 2", Box::new(|| reader(ExchangeLevel::Tpdu).with_ifsc(2))),
-        ("T=0", Box::new(|| reader(ExchangeLevel::Tpdu).t0_card())),
+    type MakeReader = fn() -> VirtualCcidReader;
+    let profiles: [(&str, MakeReader); 5] = [
+        ("extended", || reader(ExchangeLevel::ExtendedApdu)),
+        ("short", || reader(ExchangeLevel::ShortApdu)),
+        ("T=1", || reader(ExchangeLevel::Tpdu)),
+        ("T=1 IFSC 2", || reader(ExchangeLevel::Tpdu).with_ifsc(2)),
+        ("T=0", || reader(ExchangeLevel::Tpdu).t0_card()),
     ];
     for (name, make) in profiles {
         block_on(async {
