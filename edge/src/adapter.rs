@@ -178,6 +178,9 @@ struct MunicipalityRow {
     endpoint: String,
     public_key: String,
     enabled: f64,
+    open_minute: f64,
+    close_minute: f64,
+    year_end_closed: f64,
 }
 
 #[derive(Deserialize)]
@@ -271,7 +274,10 @@ impl Backend for D1Backend {
     async fn municipality(&self, code: MunicipalityCode) -> Result<Option<MunicipalityRecord>, BackendError> {
         let row: Option<MunicipalityRow> = self
             .db
-            .prepare("SELECT code, name, endpoint, public_key, enabled FROM municipalities WHERE code = ?1")
+            .prepare(
+                "SELECT code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed
+                 FROM municipalities WHERE code = ?1",
+            )
             .bind(&[code.to_string().into()])
             .map_err(d1_err)?
             .first(None)
@@ -284,6 +290,11 @@ impl Backend for D1Backend {
                 endpoint: r.endpoint,
                 public_key: Bytes::decode(&r.public_key).map_err(|_| BackendError::BadUpstream)?,
                 enabled: r.enabled != 0.0,
+                hours: crate::core::hours::ServiceHours {
+                    open_minute: r.open_minute.clamp(0.0, 1440.0) as u16,
+                    close_minute: r.close_minute.clamp(0.0, 1440.0) as u16,
+                    year_end_closed: r.year_end_closed != 0.0,
+                },
             })
         })
         .transpose()

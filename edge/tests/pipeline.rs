@@ -5,6 +5,7 @@ use futures_executor::block_on;
 use kofu_card::virtual_card::VirtualCard;
 use kofu_card::{Jpki, Pin, VerifyOutcome};
 use kofu_edge::core::challenge::create_challenge;
+use kofu_edge::core::hours::ServiceHours;
 use kofu_edge::core::issue::issue;
 use kofu_edge::core::memory::{ForwardFn, MemoryBackend};
 use kofu_edge::core::outcome::report_outcome;
@@ -154,6 +155,8 @@ fn backend() -> MemoryBackend {
         endpoint: "http://municipal.test".into(),
         public_key: fixture("municipal-122319.pub.der"),
         enabled: true,
+        // Always open, so these tests pass at any hour; hours have their own tests.
+        hours: ServiceHours { open_minute: 0, close_minute: 1440, year_end_closed: false },
     };
     backend.municipalities.borrow_mut().insert(inzai(), record);
     for card in ["card-1", "card-rogue"] {
@@ -326,6 +329,18 @@ fn revoked_card_and_unknown_municipality_are_refused() {
     let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     backend.municipalities.borrow_mut().clear();
     assert_eq!(block_on(issue(&config, &backend, &body, now())).unwrap_err(), EdgeError::MunicipalityUnknown);
+}
+
+#[test]
+fn outside_service_hours_nothing_is_forwarded() {
+    let (config, backend) = (config(), backend());
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
+    let closed = ServiceHours { open_minute: 0, close_minute: 0, year_end_closed: false };
+    backend.municipalities.borrow_mut().get_mut(&inzai()).unwrap().hours = closed;
+    let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
+    assert_eq!(err, EdgeError::OutsideServiceHours);
+    assert_eq!(err.code(), ErrorCode::OutsideServiceHours);
+    assert!(backend.forwarded.borrow().is_empty());
 }
 
 #[test]

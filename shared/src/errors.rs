@@ -78,6 +78,9 @@ error_codes! {
     MunicipalityUnknown = "municipality_unknown", 403,
         "お住まいの市区町村はこのサービスを提供していません。",
         "Your municipality does not offer this service.";
+    OutsideServiceHours = "outside_service_hours", 403,
+        "ただいまはお住まいの市区町村の交付時間外です。交付時間内にお試しください。",
+        "Your municipality's service is closed at this hour. Please come back during its service hours.";
     MunicipalityUnavailable = "municipality_unavailable", 503,
         "ただいま市区町村のシステムに接続できません。料金はかかりません。しばらくしてからお試しください。",
         "Your municipality's system cannot be reached right now. You have not been charged. Please try again later.";

@@ -124,9 +124,11 @@ impl Stack {
             .args(["d1", "migrations", "apply", "kofu", "--local", "--persist-to"])
             .arg(&state))?;
         let seed = self.dir.join("edge-seed.sql");
+        // The dev municipality is open around the clock so tests pass at any hour; the
+        // service-hours rules are tested in edge/src/core/hours.rs.
         let sql = format!(
             "INSERT OR REPLACE INTO kiosks (id, public_key, operator, store, status) VALUES ('kiosk-dev-001', '{}', 'dev', 'dev', 'active');\n\
-             INSERT OR REPLACE INTO municipalities (code, name, endpoint, public_key, enabled) VALUES ('122319', '印西市', 'http://127.0.0.1:{}', '{}', 1);\n",
+             INSERT OR REPLACE INTO municipalities (code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed) VALUES ('122319', '印西市', 'http://127.0.0.1:{}', '{}', 1, 0, 1440, 0);\n",
             b64_file(&fixture("kiosk-dev-001.pub.der"))?,
             ports.municipal,
             b64_file(&fixture("municipal-122319.pub.der"))?,

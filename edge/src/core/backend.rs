@@ -21,6 +21,7 @@ pub struct MunicipalityRecord {
     /// P-256 public key, SEC1 or SubjectPublicKeyInfo DER.
     pub public_key: Vec<u8>,
     pub enabled: bool,
+    pub hours: super::hours::ServiceHours,
 }
 
 /// Result of trying to use a challenge once.

@@ -37,6 +37,8 @@ pub enum EdgeError {
     MunicipalityUnknown,
     #[error("municipality disabled")]
     MunicipalityDisabled,
+    #[error("outside the municipality's service hours")]
+    OutsideServiceHours,
     #[error("municipality unreachable: {0}")]
     MunicipalityUnavailable(BackendError),
     #[error("municipality refused: {0}")]
@@ -68,6 +70,7 @@ impl EdgeError {
             EdgeError::Validation(_) => ErrorCode::ValidationUnavailable,
             EdgeError::MunicipalityUnknown | EdgeError::MunicipalityDisabled => ErrorCode::MunicipalityUnknown,
             EdgeError::MunicipalityUnavailable(_) => ErrorCode::MunicipalityUnavailable,
+            EdgeError::OutsideServiceHours => ErrorCode::OutsideServiceHours,
             EdgeError::MunicipalRefusal(code) => *code,
             EdgeError::TransactionReused => ErrorCode::BadRequest,
             EdgeError::TransactionUnknown => ErrorCode::TransactionUnknown,

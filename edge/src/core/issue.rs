@@ -35,6 +35,9 @@ pub async fn issue<B: Backend>(
     verify_card_signature(&card, &envelope)?;
     let municipality_code = card_residence(backend, &card).await?;
     let municipality = enabled_municipality(backend, municipality_code).await?;
+    if !municipality.hours.is_open(now_ms) {
+        return Err(EdgeError::OutsideServiceHours);
+    }
     let forward = attest(config, &envelope, &card, municipality_code, now_ms)?;
     remember(backend, &request, municipality_code, now_ms).await?;
     let answer = forward_to_municipality(backend, &municipality, forward).await?;

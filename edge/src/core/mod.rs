@@ -4,6 +4,7 @@ pub mod backend;
 pub mod challenge;
 pub mod config;
 pub mod error;
+pub mod hours;
 pub mod issue;
 pub mod memory;
 pub mod outcome;
