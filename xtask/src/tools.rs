@@ -91,7 +91,10 @@ pub fn ensure(need: Need) -> Result {
     }
     if need == Need::All && !PathBuf::from("/usr/bin/chromium").exists() {
         run(Command::new("apt-get").arg("update"))?;
-        run(Command::new("apt-get").args(["install", "-y", "--no-install-recommends", "chromium", "fonts-noto-cjk"]))?;
+        // With recommends, as on the machines where the browser tests were run.
+        run(Command::new("apt-get")
+            .args(["install", "-y", "chromium", "fonts-noto-cjk"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     Ok(())
 }
