@@ -37,6 +37,13 @@ impl EdgeApi for HttpEdge {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct AppConfig {
     pub edge_url: String,
+    /// Screen timeouts as a percentage of the standard ones (tests shorten them).
+    #[serde(default = "full_time")]
+    pub timeout_percent: u32,
+}
+
+fn full_time() -> u32 {
+    100
 }
 
 pub async fn load_config() -> Result<AppConfig, EdgeCallError> {

@@ -134,9 +134,10 @@ impl Kiosk {
     fn arm_timeout(&self) {
         let kiosk = *self;
         let Some(secs) = kiosk.screen.get_untracked().timeout_secs() else { return };
+        let percent = kiosk.config.get_untracked().map_or(100, |c| c.timeout_percent.clamp(1, 100));
         let epoch = kiosk.screen_epoch.get_value();
         spawn_local(async move {
-            TimeoutFuture::new(secs.saturating_mul(1000)).await;
+            TimeoutFuture::new(secs.saturating_mul(10 * percent)).await;
             if kiosk.screen_epoch.get_value() == epoch {
                 kiosk.erase();
                 kiosk.send(Event::TimedOut);

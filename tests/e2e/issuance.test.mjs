@@ -118,3 +118,23 @@ test('a resident who moved out is told why, in both languages, and nothing is pr
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a resident who walks away before taking the card gets nothing: the kiosk times out to idle', async () => {
+  const { page, context, edgeRequests, errors } = await kioskPage();
+  // 5 % of the standard timeouts: the remove-card screen's 120 s become 6 s.
+  await page.route('**/config.json', (route) =>
+    route.fulfill({ contentType: 'application/json', body: JSON.stringify({ edge_url: EDGE, timeout_percent: 5 }) }));
+  await page.reload();
+  await page.locator('button.start').click();
+  await enterPin(page, '1234');
+  await page.locator('button.choice-juminhyo').click();
+  await page.locator('button.confirm').click();
+  await page.locator('button.remove-card').waitFor({ timeout: 30000 });
+  // Nobody takes the card: the transaction is abandoned and erased, never shown.
+  await page.locator('button.start').waitFor({ timeout: 15000 });
+  assert.equal(await page.locator('article.certificate').count(), 0);
+  assert.equal(await page.getByText('木下').count(), 0);
+  assert.equal(edgeRequests.filter((u) => u.endsWith('/v1/outcome')).length, 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
