@@ -59,6 +59,9 @@ pub const DOCUMENT_REJECTED: Text = t(
     "証明書を確認できなかったため、印刷しませんでした。料金はかかりません",
     "The certificate could not be verified, so it was not printed. You have not been charged",
 );
+pub const STILL_THERE: Text =
+    t("まもなく最初の画面に戻ります。続けますか？", "Going back to the start soon. Do you want to continue?");
+pub const CONTINUE: Text = t("続ける", "Continue");
 pub const BACK_TO_START: Text = t("最初に戻る", "Back to start");
 
 /// "Wrong PIN. N tries left" in both languages.

@@ -76,6 +76,8 @@ struct Kiosk {
     busy: RwSignal<bool>,
     pin_format_error: RwSignal<bool>,
     print_state: RwSignal<PrintState>,
+    /// The screen's time is nearly up: ask whether the resident is still there.
+    warning: RwSignal<bool>,
 }
 
 /// Where the print and its report stand.
@@ -93,6 +95,7 @@ enum PrintState {
 impl Kiosk {
     fn send(&self, event: Event) {
         self.screen_epoch.update_value(|e| *e += 1);
+        self.warning.set(false);
         self.screen.update(|s| *s = s.on(event));
     }
 
@@ -119,6 +122,14 @@ impl Kiosk {
         self.document.set_value(None);
         self.busy.set(false);
         self.pin_format_error.set(false);
+        self.warning.set(false);
+    }
+
+    /// "Continue" on the warning: the screen gets its full time again.
+    fn keep_going(&self) {
+        self.screen_epoch.update_value(|e| *e += 1);
+        self.warning.set(false);
+        self.arm_timeout();
     }
 
     /// Fails transaction `generation`; a transaction already abandoned stays abandoned.
@@ -129,15 +140,23 @@ impl Kiosk {
         }
     }
 
-    /// Starts the current screen's timer: when it runs out on that same screen, the
+    /// Starts the current screen's timer: at three quarters of its time the resident is
+    /// asked whether they are still there; when it runs out on that same screen, the
     /// transaction is erased and the kiosk goes back to idle.
     fn arm_timeout(&self) {
         let kiosk = *self;
         let Some(secs) = kiosk.screen.get_untracked().timeout_secs() else { return };
         let percent = kiosk.config.get_untracked().map_or(100, |c| c.timeout_percent.clamp(1, 100));
+        let total_ms = secs.saturating_mul(10 * percent);
+        let warn_ms = total_ms / 4 * 3;
         let epoch = kiosk.screen_epoch.get_value();
         spawn_local(async move {
-            TimeoutFuture::new(secs.saturating_mul(10 * percent)).await;
+            TimeoutFuture::new(warn_ms).await;
+            if kiosk.screen_epoch.get_value() != epoch {
+                return;
+            }
+            kiosk.warning.set(true);
+            TimeoutFuture::new(total_ms - warn_ms).await;
             if kiosk.screen_epoch.get_value() == epoch {
                 kiosk.erase();
                 kiosk.send(Event::TimedOut);
@@ -176,6 +195,7 @@ pub fn App() -> impl IntoView {
         busy: RwSignal::new(false),
         pin_format_error: RwSignal::new(false),
         print_state: RwSignal::new(PrintState::Printing),
+        warning: RwSignal::new(false),
     };
     spawn_local(async move {
         if let Ok(config) = load_config().await {
@@ -189,6 +209,12 @@ pub fn App() -> impl IntoView {
     view! {
         <main class="kiosk" data-screen=move || format!("{:?}", kiosk.screen.get())>
             <header class="title"><Bilingual text=i18n::TITLE/></header>
+            {move || kiosk.warning.get().then(|| view! {
+                <div class="timeout-warning" role="alert">
+                    <Bilingual text=i18n::STILL_THERE/>
+                    {button(i18n::CONTINUE, "primary keep-going", move || kiosk.keep_going())}
+                </div>
+            })}
             {move || render(kiosk, kiosk.screen.get())}
         </main>
     }

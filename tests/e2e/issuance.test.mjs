@@ -89,6 +89,22 @@ test('a resident gets a 住民票の写し with the virtual card, and the kiosk 
   await context.close();
 });
 
+test('the time warning can be answered: Continue gives the screen its full time again', async () => {
+  const { page, context, errors } = await kioskPage();
+  await page.route('**/config.json', (route) =>
+    route.fulfill({ contentType: 'application/json', body: JSON.stringify({ edge_url: EDGE, timeout_percent: 5 }) }));
+  await page.reload();
+  await page.locator('button.start').click();
+  // PIN screen: 60 s at 5 % is 3 s; the warning comes at 2.25 s.
+  await page.locator('.timeout-warning').waitFor({ timeout: 10000 });
+  await page.locator('button.keep-going').click();
+  assert.equal(await page.locator('.timeout-warning').count(), 0);
+  await page.waitForTimeout(1500);
+  assert.equal(await page.locator('input.pin').count(), 1, 'still on the PIN screen after Continue');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a wrong PIN shows 2 tries left and nothing reaches the edge', async () => {
   const { page, context, edgeRequests, errors } = await kioskPage();
   await page.locator('select.virtual-card').selectOption('3');
@@ -130,8 +146,11 @@ test('a resident who walks away before taking the card gets nothing: the kiosk t
   await page.locator('button.choice-juminhyo').click();
   await page.locator('button.confirm').click();
   await page.locator('button.remove-card').waitFor({ timeout: 30000 });
-  // Nobody takes the card: the transaction is abandoned and erased, never shown.
+  // Nobody takes the card: first a warning, then the transaction is abandoned and erased.
+  await page.locator('.timeout-warning').waitFor({ timeout: 15000 });
+  await page.getByText('Going back to the start soon').waitFor();
   await page.locator('button.start').waitFor({ timeout: 15000 });
+  assert.equal(await page.locator('.timeout-warning').count(), 0);
   assert.equal(await page.locator('article.certificate').count(), 0);
   assert.equal(await page.getByText('木下').count(), 0);
   assert.equal(edgeRequests.filter((u) => u.endsWith('/v1/outcome')).length, 0);
