@@ -196,16 +196,27 @@ struct ChallengeRow {
     expires_at: f64,
 }
 
+impl D1Backend {
+    /// Runs one statement; returns how many rows it changed.
+    async fn execute(&self, sql: &str, args: &[wasm_bindgen::JsValue]) -> Result<usize, BackendError> {
+        let result = self.db.prepare(sql).bind(args).map_err(d1_err)?.run().await.map_err(d1_err)?;
+        Ok(result.meta().map_err(d1_err)?.and_then(|m| m.changes).unwrap_or(0))
+    }
+
+    /// The first row of a query, if any.
+    async fn first<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[wasm_bindgen::JsValue],
+    ) -> Result<Option<T>, BackendError> {
+        self.db.prepare(sql).bind(args).map_err(d1_err)?.first(None).await.map_err(d1_err)
+    }
+}
+
 impl Backend for D1Backend {
     async fn kiosk(&self, id: &str) -> Result<Option<KioskRecord>, BackendError> {
-        let row: Option<KioskRow> = self
-            .db
-            .prepare("SELECT id, public_key, status FROM kiosks WHERE id = ?1")
-            .bind(&[id.into()])
-            .map_err(d1_err)?
-            .first(None)
-            .await
-            .map_err(d1_err)?;
+        let row: Option<KioskRow> =
+            self.first("SELECT id, public_key, status FROM kiosks WHERE id = ?1", &[id.into()]).await?;
         row.map(|r| {
             let public_key = Bytes::decode(&r.public_key).map_err(|_| BackendError::BadUpstream)?;
             Ok(KioskRecord { id: r.id, public_key, active: r.status == "active" })
@@ -214,13 +225,11 @@ impl Backend for D1Backend {
     }
 
     async fn store_challenge(&self, nonce: &[u8], kiosk_id: &str, expires_at: u64) -> Result<(), BackendError> {
-        self.db
-            .prepare("INSERT INTO challenges (nonce, kiosk_id, expires_at, used) VALUES (?1, ?2, ?3, 0)")
-            .bind(&[hex::encode(nonce).into(), kiosk_id.into(), (expires_at as f64).into()])
-            .map_err(d1_err)?
-            .run()
-            .await
-            .map_err(d1_err)?;
+        self.execute(
+            "INSERT INTO challenges (nonce, kiosk_id, expires_at, used) VALUES (?1, ?2, ?3, 0)",
+            &[hex::encode(nonce).into(), kiosk_id.into(), (expires_at as f64).into()],
+        )
+        .await?;
         Ok(())
     }
 
@@ -232,28 +241,21 @@ impl Backend for D1Backend {
     ) -> Result<ChallengeOutcome, BackendError> {
         let nonce = hex::encode(nonce);
         // One conditional UPDATE: of concurrent callers exactly one sees changes == 1.
-        let result = self
-            .db
-            .prepare(
+        let changes = self
+            .execute(
                 "UPDATE challenges SET used = 1 WHERE nonce = ?1 AND kiosk_id = ?2 AND used = 0 AND expires_at > ?3",
+                &[nonce.clone().into(), kiosk_id.into(), (now as f64).into()],
             )
-            .bind(&[nonce.clone().into(), kiosk_id.into(), (now as f64).into()])
-            .map_err(d1_err)?
-            .run()
-            .await
-            .map_err(d1_err)?;
-        let changes = result.meta().map_err(d1_err)?.and_then(|m| m.changes).unwrap_or(0);
+            .await?;
         if changes == 1 {
             return Ok(ChallengeOutcome::Consumed);
         }
         let row: Option<ChallengeRow> = self
-            .db
-            .prepare("SELECT used, expires_at FROM challenges WHERE nonce = ?1 AND kiosk_id = ?2")
-            .bind(&[nonce.into(), kiosk_id.into()])
-            .map_err(d1_err)?
-            .first(None)
-            .await
-            .map_err(d1_err)?;
+            .first(
+                "SELECT used, expires_at FROM challenges WHERE nonce = ?1 AND kiosk_id = ?2",
+                &[nonce.into(), kiosk_id.into()],
+            )
+            .await?;
         Ok(match row {
             None => ChallengeOutcome::Unknown,
             Some(r) if r.used != 0.0 => ChallengeOutcome::AlreadyUsed,
@@ -273,16 +275,12 @@ impl Backend for D1Backend {
 
     async fn municipality(&self, code: MunicipalityCode) -> Result<Option<MunicipalityRecord>, BackendError> {
         let row: Option<MunicipalityRow> = self
-            .db
-            .prepare(
+            .first(
                 "SELECT code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed
                  FROM municipalities WHERE code = ?1",
+                &[code.to_string().into()],
             )
-            .bind(&[code.to_string().into()])
-            .map_err(d1_err)?
-            .first(None)
-            .await
-            .map_err(d1_err)?;
+            .await?;
         row.map(|r| {
             Ok(MunicipalityRecord {
                 code: MunicipalityCode::parse(&r.code).map_err(|_| BackendError::BadUpstream)?,
@@ -301,34 +299,28 @@ impl Backend for D1Backend {
     }
 
     async fn record_transaction(&self, record: &TransactionRecord, now: u64) -> Result<bool, BackendError> {
-        let result = self
-            .db
-            .prepare(
+        let changes = self
+            .execute(
                 "INSERT INTO transactions (transaction_id, kiosk_id, municipality, forwarded_at)
                  VALUES (?1, ?2, ?3, ?4) ON CONFLICT (transaction_id) DO NOTHING",
+                &[
+                    record.transaction_id.as_str().into(),
+                    record.kiosk_id.as_str().into(),
+                    record.municipality.to_string().into(),
+                    (now as f64).into(),
+                ],
             )
-            .bind(&[
-                record.transaction_id.as_str().into(),
-                record.kiosk_id.as_str().into(),
-                record.municipality.to_string().into(),
-                (now as f64).into(),
-            ])
-            .map_err(d1_err)?
-            .run()
-            .await
-            .map_err(d1_err)?;
-        Ok(result.meta().map_err(d1_err)?.and_then(|m| m.changes).unwrap_or(0) == 1)
+            .await?;
+        Ok(changes == 1)
     }
 
     async fn transaction(&self, transaction_id: &str) -> Result<Option<TransactionRecord>, BackendError> {
         let row: Option<TransactionRow> = self
-            .db
-            .prepare("SELECT transaction_id, kiosk_id, municipality FROM transactions WHERE transaction_id = ?1")
-            .bind(&[transaction_id.into()])
-            .map_err(d1_err)?
-            .first(None)
-            .await
-            .map_err(d1_err)?;
+            .first(
+                "SELECT transaction_id, kiosk_id, municipality FROM transactions WHERE transaction_id = ?1",
+                &[transaction_id.into()],
+            )
+            .await?;
         row.map(|r| {
             Ok(TransactionRecord {
                 transaction_id: r.transaction_id,
@@ -340,13 +332,11 @@ impl Backend for D1Backend {
     }
 
     async fn set_outcome(&self, transaction_id: &str, outcome: &str) -> Result<(), BackendError> {
-        self.db
-            .prepare("UPDATE transactions SET outcome = ?2 WHERE transaction_id = ?1")
-            .bind(&[transaction_id.into(), outcome.into()])
-            .map_err(d1_err)?
-            .run()
-            .await
-            .map_err(d1_err)?;
+        self.execute(
+            "UPDATE transactions SET outcome = ?2 WHERE transaction_id = ?1",
+            &[transaction_id.into(), outcome.into()],
+        )
+        .await?;
         Ok(())
     }
 
