@@ -229,3 +229,25 @@ fn each_pin_entry_reaches_the_card_as_exactly_one_verify_on_every_profile() {
         });
     }
 }
+
+#[test]
+fn the_host_finds_the_reader_from_its_usb_configuration_and_hears_slot_changes() {
+    use kofu_card::ccid::message::parse_notify_slot_change;
+    use kofu_card::ccid::{find_ccid_interface, usb_config::CLASS_VENDOR};
+
+    let mut r = reader(ExchangeLevel::Tpdu).without_automatic_parameters();
+    let found = find_ccid_interface(&r.configuration_descriptor()).unwrap();
+    assert_eq!(found.class, CLASS_VENDOR);
+    assert_eq!(found.descriptor, r.descriptor());
+    assert_eq!((found.bulk_out, found.bulk_in, found.interrupt_in), (1, 2, Some(3)));
+
+    assert_eq!(r.next_notification(), None);
+    r.remove_card();
+    r.insert_card();
+    let removed = parse_notify_slot_change(&r.next_notification().unwrap()).unwrap();
+    let inserted = parse_notify_slot_change(&r.next_notification().unwrap()).unwrap();
+    assert_eq!((removed[0].present, removed[0].changed), (false, true));
+    assert_eq!((inserted[0].present, inserted[0].changed), (true, true));
+    // The card that went back in works from power-on.
+    assert_eq!(block_on(issuance(r)).unwrap().0, 9);
+}

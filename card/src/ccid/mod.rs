@@ -1,11 +1,13 @@
 //! USB smart-card readers (CCID): framing, the class descriptor, and a host driver for
-//! readers at APDU level. TPDU-level readers (T=0/T=1 run by the host) come next.
+//! every exchange level (T=0/T=1 run by the host at TPDU level), and the USB descriptors.
 
 pub mod descriptor;
 pub mod driver;
 pub mod message;
+pub mod usb_config;
 #[cfg(feature = "virtual")]
 pub mod virtual_reader;
 
 pub use descriptor::{CcidDescriptor, ExchangeLevel};
 pub use driver::{BulkPipe, CcidError, CcidReader};
+pub use usb_config::{CcidInterface, UsbConfigError, find_ccid_interface};

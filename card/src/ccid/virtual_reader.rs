@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 use super::descriptor::{CcidDescriptor, ExchangeLevel};
 use super::driver::BulkPipe;
 use super::message::*;
+use super::usb_config::{CLASS_SMART_CARD, CLASS_VENDOR, encode_configuration};
 use crate::apdu::{Command, Response, Status};
 use crate::t1::virtual_side::T1Card;
 use crate::transport::TransportError;
@@ -23,6 +24,8 @@ pub struct VirtualCcidReader {
     level: ExchangeLevel,
     powered: bool,
     replies: VecDeque<Vec<u8>>,
+    /// NotifySlotChange messages waiting on the interrupt endpoint.
+    notifications: VecDeque<Vec<u8>>,
     /// Response bytes still to be fetched with GET RESPONSE, and the final status word.
     leftover: Option<(Vec<u8>, u16)>,
     /// Time-extension replies before each XfrBlock answer.
@@ -49,6 +52,7 @@ impl VirtualCcidReader {
             level,
             powered: false,
             replies: VecDeque::new(),
+            notifications: VecDeque::new(),
             leftover: None,
             time_extensions: 0,
             short_chunk: 256,
@@ -115,10 +119,36 @@ impl VirtualCcidReader {
         &mut self.t1
     }
 
+    /// The whole USB configuration descriptor, as a WebUSB host reads it.
+    pub fn configuration_descriptor(&self) -> Vec<u8> {
+        let max = if self.level == ExchangeLevel::ExtendedApdu { 65_544 } else { 271 };
+        let ccid = CcidDescriptor::encode_with(self.level, max, !self.needs_parameters);
+        // Vendor class at TPDU level, like the SCR3310; the smart-card class otherwise.
+        let class = if self.level == ExchangeLevel::Tpdu { CLASS_VENDOR } else { CLASS_SMART_CARD };
+        encode_configuration(class, &ccid, true)
+    }
+
     pub fn remove_card(&mut self) {
         self.t1.card.remove();
         self.powered = false;
         self.leftover = None;
+        self.notify(false);
+    }
+
+    pub fn insert_card(&mut self) {
+        self.t1.card.insert();
+        self.powered = false;
+        self.leftover = None;
+        self.notify(true);
+    }
+
+    fn notify(&mut self, present: bool) {
+        self.notifications.push_back(vec![RDR_TO_PC_NOTIFY_SLOT_CHANGE, 0b10 | u8::from(present)]);
+    }
+
+    /// The next NotifySlotChange for the interrupt endpoint, if a card came or went.
+    pub fn next_notification(&mut self) -> Option<Vec<u8>> {
+        self.notifications.pop_front()
     }
 
     fn icc(&self) -> IccStatus {
