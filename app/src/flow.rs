@@ -24,6 +24,8 @@ pub enum Failure {
     Card,
     /// The card left the reader before the end of the transaction.
     CardRemoved,
+    /// The USB reader itself was unplugged.
+    ReaderLost,
     /// The center or the municipality refused, with its reason.
     Refused(ErrorCode),
     /// The network failed; nothing was issued.
@@ -88,7 +90,7 @@ impl Screen {
         }
     }
 
-    fn in_transaction(&self) -> bool {
+    pub fn in_transaction(&self) -> bool {
         !matches!(self, Screen::Idle | Screen::Failed(_) | Screen::Certificate)
     }
 }

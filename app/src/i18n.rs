@@ -59,6 +59,21 @@ pub const DOCUMENT_REJECTED: Text = t(
     "証明書を確認できなかったため、印刷しませんでした。料金はかかりません",
     "The certificate could not be verified, so it was not printed. You have not been charged",
 );
+pub const READER_LOST: Text =
+    t("カードリーダーが外れました。最初からやり直してください", "The card reader was disconnected. Please start again");
+pub const NO_READER: Text = t("カードリーダーが接続されていません", "No card reader is connected");
+pub const CONNECT_READER: Text = t("カードリーダーを接続する", "Connect a card reader");
+pub const READER_READY: Text = t("カードリーダーの準備ができました", "The card reader is ready");
+pub const READER_FAILED: Text = t("カードリーダーを使えません", "The card reader cannot be used");
+/// For developers in plain Chrome; a kiosk shell never shows it.
+pub const READER_PROTECTED: Text = t(
+    "このブラウザはスマートカード型（USBクラス0x0B）のカードリーダーをWebページに使わせません。\
+     ベンダークラスのリーダー（NTTコム SCR3310など）を使うか、usb-unrestricted 権限を持つ\
+     キオスクシェル（Isolated Web App）で実行してください。そこでは Web Smart Card API も使えます",
+    "This browser does not let web pages use smart-card-class (USB class 0x0B) readers. \
+     Use a vendor-class reader such as the NTT Com SCR3310, or run kofu in the kiosk shell \
+     (an Isolated Web App with the usb-unrestricted permission), where the Web Smart Card API also works",
+);
 pub const STILL_THERE: Text =
     t("まもなく最初の画面に戻ります。続けますか？", "Going back to the start soon. Do you want to continue?");
 pub const CONTINUE: Text = t("続ける", "Continue");

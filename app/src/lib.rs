@@ -10,4 +10,6 @@ pub mod dev;
 #[cfg(target_arch = "wasm32")]
 mod edge_client;
 #[cfg(target_arch = "wasm32")]
+pub mod reader;
+#[cfg(target_arch = "wasm32")]
 pub mod ui;

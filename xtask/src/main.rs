@@ -73,6 +73,8 @@ fn test() -> Result {
     clippy(&["-p", "kofu-app", "--target", "wasm32-unknown-unknown"])?;
     run(Command::new("cargo").args(["test", "--workspace", "--exclude", "kofu-tests"]))?;
     build::all()?;
+    // The virtual CCID reader behind the browser tests' fake navigator.usb.
+    run(Command::new("cargo").args(["build", "-p", "kofu-tests", "--bin", "virtual-ccid"]))?;
     let stack = stack::Stack::start(stack::Mode::Test)?;
     let env = stack.env();
     let stack_tests = run(Command::new("cargo").args(["test", "-p", "kofu-tests"]).envs(env.clone()));

@@ -171,6 +171,7 @@ impl Stack {
             ("KOFU_EDGE_URL".into(), self.edge_url.clone()),
             ("KOFU_MUNICIPAL_URL".into(), self.municipal_url.clone()),
             ("KOFU_FIXTURES".into(), fixture("").display().to_string()),
+            ("KOFU_VIRTUAL_CCID".into(), root().join("target/debug/virtual-ccid").display().to_string()),
         ]
     }
 

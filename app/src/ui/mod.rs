@@ -1,5 +1,7 @@
 //! Leptos components: they render `flow::Screen` and turn clicks into `flow::Event`s.
-//! The transaction itself runs in `session`.
+//! The transaction itself runs in `session`; the USB reader is watched in `reader`.
+
+mod reader;
 
 use gloo_timers::future::TimeoutFuture;
 use kofu_card::{CardError, Pin, TransportError};
@@ -11,43 +13,13 @@ use leptos::task::spawn_local;
 use crate::edge_client::{AppConfig, HttpEdge, load_config};
 use crate::flow::{Event, Failure, Screen};
 use crate::i18n::{self, Text};
+use crate::reader::{Card, SharedReader};
 use crate::session::{EdgeCallError, Session, SessionError, VerifiedDocument, report_outcome};
+use reader::{ReaderState, reader_status};
 
 #[cfg(feature = "dev")]
-type Card = kofu_card::virtual_card::VirtualCard;
-#[cfg(not(feature = "dev"))]
-type Card = NoReader;
-
-/// Until a USB reader transport exists, a release build has no card source.
-#[cfg(not(feature = "dev"))]
-pub struct NoReader;
-
-#[cfg(not(feature = "dev"))]
-impl kofu_card::CardTransport for NoReader {
-    async fn transmit(&mut self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
-        Err(TransportError::CardAbsent)
-    }
-    fn supports_extended(&self) -> bool {
-        false
-    }
-}
-
-#[cfg(feature = "dev")]
-fn insert_card(n: usize) -> Option<Card> {
-    crate::dev::virtual_card(n)
-}
-#[cfg(not(feature = "dev"))]
-fn insert_card(_: usize) -> Option<Card> {
-    None
-}
-
-#[cfg(feature = "dev")]
-fn card_present(card: &mut Card) -> bool {
-    card.is_present()
-}
-#[cfg(not(feature = "dev"))]
-fn card_present(_: &mut Card) -> bool {
-    false
+fn virtual_card(n: usize) -> Option<Card> {
+    crate::dev::virtual_card(n).map(Card::Virtual)
 }
 
 #[cfg(feature = "dev")]
@@ -78,6 +50,13 @@ struct Kiosk {
     print_state: RwSignal<PrintState>,
     /// The screen's time is nearly up: ask whether the resident is still there.
     warning: RwSignal<bool>,
+    /// The attached USB reader; `reader_epoch` counts attachments, so a watcher of a
+    /// replaced reader stops.
+    reader: StoredValue<Option<SharedReader>, LocalStorage>,
+    reader_epoch: StoredValue<u64>,
+    reader_state: RwSignal<ReaderState>,
+    /// Whether a card is in the slot, as last reported (`None`: no reader).
+    card_in: RwSignal<Option<bool>>,
 }
 
 /// Where the print and its report stand.
@@ -97,6 +76,21 @@ impl Kiosk {
         self.screen_epoch.update_value(|e| *e += 1);
         self.warning.set(false);
         self.screen.update(|s| *s = s.on(event));
+    }
+
+    /// A card came or went. An insertion on the idle screen starts a transaction; a
+    /// removal before the remove-card step ends the transaction at once.
+    fn slot_changed(&self, present: bool) {
+        let was = self.card_in.get_untracked();
+        self.card_in.set(Some(present));
+        let screen = self.screen.get_untracked();
+        if present && was != Some(true) && screen == Screen::Idle {
+            if let Some(reader) = self.reader.get_value() {
+                start_transaction(*self, Card::Usb(reader));
+            }
+        } else if !present && screen.in_transaction() && screen != Screen::RemoveCard {
+            self.fail(self.generation(), Failure::CardRemoved);
+        }
     }
 
     fn generation(&self) -> u64 {
@@ -196,7 +190,12 @@ pub fn App() -> impl IntoView {
         pin_format_error: RwSignal::new(false),
         print_state: RwSignal::new(PrintState::Printing),
         warning: RwSignal::new(false),
+        reader: StoredValue::new_local(None),
+        reader_epoch: StoredValue::new(0),
+        reader_state: RwSignal::new(ReaderState::None),
+        card_in: RwSignal::new(None),
     };
+    kiosk.watch_usb();
     spawn_local(async move {
         if let Ok(config) = load_config().await {
             kiosk.config.set(Some(config));
@@ -280,36 +279,58 @@ fn render(kiosk: Kiosk, screen: Screen) -> AnyView {
     }
 }
 
-fn idle(kiosk: Kiosk) -> impl IntoView {
-    let card_number = RwSignal::new(1usize);
-    let start = move || {
-        kiosk.erase();
-        kiosk.send(Event::CardInserted);
-        let number = card_number.get_untracked();
-        let generation = kiosk.generation();
-        spawn_local(async move {
-            let Some(card) = insert_card(number) else {
-                kiosk.fail(generation, Failure::Card);
-                return;
-            };
-            match Session::start(card).await {
-                Ok((session, state)) if kiosk.is_current(generation) => {
-                    kiosk.put_session(session);
-                    kiosk.send(Event::CardRead(state));
-                }
-                Ok(_) => {}
-                Err(e) => kiosk.fail(generation, failure_of(&e)),
+/// Reads the card and moves to the PIN screen; the USB card is powered first.
+fn start_transaction(kiosk: Kiosk, card: Card) {
+    kiosk.erase();
+    kiosk.send(Event::CardInserted);
+    let generation = kiosk.generation();
+    spawn_local(async move {
+        if let Card::Usb(reader) = &card
+            && let Err(e) = reader.power_on().await
+        {
+            kiosk.fail(generation, failure_of(&SessionError::Card(CardError::Transport(e))));
+            return;
+        }
+        match Session::start(card).await {
+            Ok((session, state)) if kiosk.is_current(generation) => {
+                kiosk.put_session(session);
+                kiosk.send(Event::CardRead(state));
             }
-        });
-    };
+            Ok(_) => {}
+            Err(e) => kiosk.fail(generation, failure_of(&e)),
+        }
+    });
+}
+
+fn idle(kiosk: Kiosk) -> impl IntoView {
     view! {
         <section>
             <Bilingual text=i18n::IDLE/>
-            {dev_card_picker(card_number)}
-            {button(i18n::START, "primary start", start)}
+            {reader_status(kiosk)}
+            {dev_virtual_cards(kiosk)}
         </section>
     }
 }
+
+/// Dev builds: pick a virtual card and "insert" it with Start.
+#[cfg(feature = "dev")]
+fn dev_virtual_cards(kiosk: Kiosk) -> impl IntoView {
+    let card_number = RwSignal::new(1usize);
+    let start = move || {
+        let Some(card) = virtual_card(card_number.get_untracked()) else {
+            kiosk.fail(kiosk.generation(), Failure::Card);
+            return;
+        };
+        kiosk.card_in.set(Some(true));
+        start_transaction(kiosk, card);
+    };
+    view! {
+        {dev_card_picker(card_number)}
+        {button(i18n::START, "primary start", start)}
+    }
+}
+#[cfg(not(feature = "dev"))]
+fn dev_virtual_cards(_: Kiosk) -> impl IntoView {}
 
 #[cfg(feature = "dev")]
 fn dev_card_picker(card_number: RwSignal<usize>) -> impl IntoView {
@@ -326,8 +347,6 @@ fn dev_card_picker(card_number: RwSignal<usize>) -> impl IntoView {
         </div>
     }
 }
-#[cfg(not(feature = "dev"))]
-fn dev_card_picker(_: RwSignal<usize>) -> impl IntoView {}
 
 fn pin_screen(kiosk: Kiosk, tries_left: u8, last_wrong: bool) -> impl IntoView {
     let input: NodeRef<Input> = NodeRef::new();
@@ -421,11 +440,9 @@ async fn wait_for_card_removal(kiosk: Kiosk, generation: u64) {
         if !kiosk.is_current(generation) || kiosk.screen.get_untracked() != Screen::RemoveCard {
             return;
         }
-        let present = kiosk
-            .session
-            .try_update_value(|s| s.as_mut().map(|s| card_present(s.transport_mut())))
-            .flatten()
-            .unwrap_or(false);
+        // Fed by NotifySlotChange or polling for a USB reader, by the dev remove button
+        // for the virtual card.
+        let present = kiosk.card_in.get_untracked() != Some(false);
         if !present {
             kiosk.session.set_value(None);
             kiosk.print_state.set(PrintState::Printing);
@@ -478,10 +495,11 @@ fn remove_card(kiosk: Kiosk) -> impl IntoView {
 fn dev_remove_button(kiosk: Kiosk) -> impl IntoView {
     let remove = move || {
         kiosk.session.update_value(|s| {
-            if let Some(s) = s.as_mut() {
-                s.transport_mut().remove();
+            if let Some(Card::Virtual(card)) = s.as_mut().map(|s| s.transport_mut()) {
+                card.remove();
             }
         });
+        kiosk.card_in.set(Some(false));
     };
     view! { <div class="dev">{button(i18n::Text { ja: "仮想カードを取り出す", en: "Remove the virtual card" }, "secondary remove-card", remove)}</div> }
 }
@@ -539,6 +557,7 @@ fn failed(kiosk: Kiosk, failure: Failure) -> impl IntoView {
     let text = match failure {
         Failure::Card => i18n::CARD_ERROR,
         Failure::CardRemoved => i18n::CARD_REMOVED,
+        Failure::ReaderLost => i18n::READER_LOST,
         Failure::Refused(code) => i18n::refusal(code),
         Failure::Network => i18n::NETWORK,
         Failure::DocumentRejected => i18n::DOCUMENT_REJECTED,
