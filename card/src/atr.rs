@@ -30,6 +30,8 @@ pub enum AtrError {
     BadTck,
     #[error("ATR is longer than 33 bytes")]
     TooLong,
+    #[error("ATR announces a reserved IFSC (00 or FF)")]
+    BadIfsc,
 }
 
 impl Atr {
@@ -76,6 +78,9 @@ impl Atr {
             }
             if group >= 3 && protocol == 1 {
                 if let Some(ifsc) = ta {
+                    if ifsc == 0x00 || ifsc == 0xFF {
+                        return Err(AtrError::BadIfsc);
+                    }
                     atr.ifsc = ifsc;
                 }
                 if let Some(tb) = tb {

@@ -1,8 +1,9 @@
-//! `cargo xtask setup|dev|test|bench`. Installs what is missing (from crates.io, npm and
+//! `cargo xtask setup|dev|test|bench|fuzz`. Installs what is missing (from crates.io, npm and
 //! Debian only), builds every part, runs the local stack on 127.0.0.1, runs every test.
 
 mod bench;
 mod build;
+mod fuzz;
 mod privacy;
 mod stack;
 mod tools;
@@ -19,7 +20,12 @@ fn main() -> ExitCode {
         Some("dev") => dev(),
         Some("test") => test(),
         Some("bench") => tools::ensure(tools::Need::Dev).and_then(|()| bench::bench()),
-        _ => Err(String::from("usage: cargo xtask setup|dev|test|bench")),
+        Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
+            None => fuzz::fuzz(fuzz::DEFAULT_SECONDS),
+            Some(Ok(seconds)) => fuzz::fuzz(seconds),
+            Some(Err(_)) => Err(String::from("usage: cargo xtask fuzz [seconds per target]")),
+        },
+        _ => Err(String::from("usage: cargo xtask setup|dev|test|bench|fuzz [seconds]")),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -72,6 +78,8 @@ fn test() -> Result {
     // The release kiosk build (no virtual card) must compile and lint clean too.
     clippy(&["-p", "kofu-app", "--target", "wasm32-unknown-unknown"])?;
     run(Command::new("cargo").args(["test", "--workspace", "--exclude", "kofu-tests"]))?;
+    // A short pass over every parser of reader and card input; `cargo xtask fuzz` goes longer.
+    fuzz::fuzz(10)?;
     build::all()?;
     // The virtual CCID reader behind the browser tests' fake navigator.usb.
     run(Command::new("cargo").args(["build", "-p", "kofu-tests", "--bin", "virtual-ccid"]))?;

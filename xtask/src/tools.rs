@@ -47,7 +47,7 @@ pub fn offline_env(cmd: &mut Command) -> &mut Command {
         .env("DO_NOT_TRACK", "1")
 }
 
-fn version_of(program: &PathBuf) -> Option<String> {
+pub fn version_of(program: &PathBuf) -> Option<String> {
     let out = Command::new(program).arg("--version").output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }

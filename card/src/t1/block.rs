@@ -73,7 +73,8 @@ impl Pcb {
     fn from_byte(b: u8) -> Result<Self, BlockError> {
         match b >> 6 {
             0 | 1 if b & 0x1F == 0 => Ok(Pcb::I { ns: (b >> 6) & 1, more: b & 0x20 != 0 }),
-            2 if b & 0x2C == 0 => Ok(Pcb::R { nr: (b >> 4) & 1, error: b & 0x03 != 0 }),
+            // Error codes 01 (EDC) and 10 (other) are both answered by retransmission; 11 is reserved.
+            2 if b & 0x2C == 0 && b & 0x03 != 0x03 => Ok(Pcb::R { nr: (b >> 4) & 1, error: b & 0x03 != 0 }),
             3 => {
                 let kind = match b & 0x1F {
                     0 => SKind::Resynch,
@@ -126,6 +127,8 @@ mod tests {
 
     #[test]
     fn pcb_layout_follows_the_standard() {
+        // R-block error code 11 is reserved (found by fuzzing: it used to parse).
+        assert_eq!(Block::parse(&[0x00, 0x83, 0x00, 0x83]).map(|_| ()), Err(BlockError::Pcb(0x83)));
         assert_eq!(Block::new(Pcb::I { ns: 0, more: false }, &[]).encode(), [0x00, 0x00, 0x00, 0x00]);
         assert_eq!(Block::new(Pcb::I { ns: 1, more: true }, &[0xAB]).encode(), [0x00, 0x60, 0x01, 0xAB, 0xCA]);
         assert_eq!(Block::new(Pcb::R { nr: 1, error: false }, &[]).encode()[1], 0x90);
