@@ -10,6 +10,7 @@ use worker::{AbortSignal, Cors, D1Database, Date, Env, Fetch, Headers, Method, R
 use crate::core::challenge::create_challenge;
 use crate::core::issue::issue;
 use crate::core::outcome::report_outcome;
+use crate::core::verify::webcrypto::WebCrypto;
 use crate::core::{
     Backend, BackendError, ChallengeOutcome, EdgeConfig, EdgeError, HttpAnswer, KioskRecord, MunicipalityRecord,
     SERVICE, TransactionRecord, VERSION,
@@ -107,7 +108,7 @@ async fn issue_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError
     let body = read_body(req).await?;
     let config = config(env)?;
     let backend = D1Backend::new(env)?;
-    let answer = issue(&config, &backend, &body, now()).await?;
+    let answer = issue(&config, &backend, &WebCrypto, &body, now()).await?;
     Response::from_json(&answer).map_err(|_| storage("response"))
 }
 
@@ -115,7 +116,7 @@ async fn outcome_route(req: &mut Request, env: &Env) -> Result<Response, EdgeErr
     let body = read_body(req).await?;
     let config = config(env)?;
     let backend = D1Backend::new(env)?;
-    let ack = report_outcome(&config, &backend, &body, now()).await?;
+    let ack = report_outcome(&config, &backend, &WebCrypto, &body, now()).await?;
     Response::from_json(&ack).map_err(|_| storage("response"))
 }
 

@@ -9,6 +9,7 @@ use kofu_edge::core::hours::ServiceHours;
 use kofu_edge::core::issue::issue;
 use kofu_edge::core::memory::{ForwardFn, MemoryBackend};
 use kofu_edge::core::outcome::report_outcome;
+use kofu_edge::core::verify::RustCrypto;
 use kofu_edge::core::{EdgeConfig, EdgeError, HttpAnswer, KioskRecord, MunicipalityRecord};
 use kofu_shared::cert::{CertError, ParsedCert};
 use kofu_shared::kiosk::{expected_binding, open_answer, sign_envelope};
@@ -113,11 +114,12 @@ fn outcome_body(kiosk_key: &str, transaction_id: &str, outcome: PrintOutcome) ->
 fn the_kiosk_reports_the_print_outcome_of_its_own_transactions_only() {
     let (config, backend) = (config(), backend());
     let (request, _, body) = kiosk_request(&config, &backend, "card-1");
-    block_on(issue(&config, &backend, &body, now())).unwrap();
+    block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap();
     let tx = request.transaction_id.clone();
     let ack = block_on(report_outcome(
         &config,
         &backend,
+        &RustCrypto,
         &outcome_body("kiosk-dev-001.key.der", &tx, PrintOutcome::PrintFailed),
         now(),
     ))
@@ -126,10 +128,13 @@ fn the_kiosk_reports_the_print_outcome_of_its_own_transactions_only() {
     assert_eq!(backend.transactions.borrow()[&tx].1.as_deref(), Some("print_failed"));
     // Signed by another key: refused. Unknown transaction: refused without detail.
     let forged = outcome_body("center.key.der", &tx, PrintOutcome::Printed);
-    assert_eq!(block_on(report_outcome(&config, &backend, &forged, now())).unwrap_err(), EdgeError::KioskSignature);
+    assert_eq!(
+        block_on(report_outcome(&config, &backend, &RustCrypto, &forged, now())).unwrap_err(),
+        EdgeError::KioskSignature
+    );
     let unknown = outcome_body("kiosk-dev-001.key.der", &"ab".repeat(16), PrintOutcome::Printed);
     assert_eq!(
-        block_on(report_outcome(&config, &backend, &unknown, now())).unwrap_err(),
+        block_on(report_outcome(&config, &backend, &RustCrypto, &unknown, now())).unwrap_err(),
         EdgeError::TransactionUnknown
     );
 }
@@ -138,10 +143,13 @@ fn the_kiosk_reports_the_print_outcome_of_its_own_transactions_only() {
 fn a_transaction_id_is_forwarded_once() {
     let (config, backend) = (config(), backend());
     let (request, _, body) = kiosk_request(&config, &backend, "card-1");
-    block_on(issue(&config, &backend, &body, now())).unwrap();
+    block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap();
     // A second, valid request (fresh challenge) that reuses the transaction id.
     let (_, _, second) = kiosk_request_with_tx(&config, &backend, "card-1", &request.transaction_id);
-    assert_eq!(block_on(issue(&config, &backend, &second, now())).unwrap_err(), EdgeError::TransactionReused);
+    assert_eq!(
+        block_on(issue(&config, &backend, &RustCrypto, &second, now())).unwrap_err(),
+        EdgeError::TransactionReused
+    );
     assert_eq!(backend.forwarded.borrow().len(), 1);
 }
 
@@ -222,7 +230,7 @@ fn rand_nonce() -> [u8; 32] {
 fn valid_request_is_forwarded_and_the_document_is_bound_to_it() {
     let (config, backend) = (config(), backend());
     let (request, reply_key, body) = kiosk_request(&config, &backend, "card-1");
-    let response = block_on(issue(&config, &backend, &body, now())).unwrap();
+    let response = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap();
     let (document, _) = open_answer(&response, &expected_binding(&request), &reply_key).unwrap();
     assert_eq!(document.binding.transaction_id, request.transaction_id);
     assert_eq!(backend.forwarded.borrow().len(), 1);
@@ -235,9 +243,9 @@ fn valid_request_is_forwarded_and_the_document_is_bound_to_it() {
 fn a_document_for_another_transaction_is_refused_by_the_kiosk() {
     let (config, backend) = (config(), backend());
     let (first, first_key, body) = kiosk_request(&config, &backend, "card-1");
-    let first_response = block_on(issue(&config, &backend, &body, now())).unwrap();
+    let first_response = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap();
     let (second, second_key, body) = kiosk_request(&config, &backend, "card-1");
-    let second_response = block_on(issue(&config, &backend, &body, now())).unwrap();
+    let second_response = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap();
     // Another transaction's answer does not even open with this transaction's key…
     assert_eq!(
         open_answer(&second_response, &expected_binding(&first), &first_key).unwrap_err(),
@@ -256,7 +264,7 @@ fn every_single_byte_change_after_signing_is_refused() {
         let mut tampered = envelope.clone();
         tampered.request.0[pos] ^= 0x01;
         let body = serde_json::to_vec(&tampered).unwrap();
-        let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
+        let err = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err();
         assert!(matches!(err, EdgeError::KioskSignature | EdgeError::Malformed(_)), "byte {pos}: {err:?}");
     }
     assert!(backend.forwarded.borrow().is_empty());
@@ -270,7 +278,8 @@ fn a_kiosk_that_changes_the_request_cannot_forge_the_card_signature() {
     let text = String::from_utf8(envelope.request.0.clone()).unwrap().replace("\"copies\":1", "\"copies\":2");
     let kiosk_key = p256_signing_key(&fixture("kiosk-dev-001.key.der")).unwrap();
     let resigned = sign_envelope(text.into_bytes(), envelope.card_signature.0.clone(), &kiosk_key);
-    let err = block_on(issue(&config, &backend, &serde_json::to_vec(&resigned).unwrap(), now())).unwrap_err();
+    let err =
+        block_on(issue(&config, &backend, &RustCrypto, &serde_json::to_vec(&resigned).unwrap(), now())).unwrap_err();
     assert_eq!(err, EdgeError::CardSignature);
     assert_eq!(err.code(), ErrorCode::CardSignatureInvalid);
 }
@@ -279,8 +288,8 @@ fn a_kiosk_that_changes_the_request_cannot_forge_the_card_signature() {
 fn a_replayed_challenge_is_refused() {
     let (config, backend) = (config(), backend());
     let (_, _, body) = kiosk_request(&config, &backend, "card-1");
-    block_on(issue(&config, &backend, &body, now())).unwrap();
-    let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
+    block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap();
+    let err = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err();
     assert_eq!(err, EdgeError::ChallengeUsed);
     assert_eq!(err.code().http_status(), 409);
     assert_eq!(backend.forwarded.borrow().len(), 1);
@@ -291,14 +300,14 @@ fn an_expired_challenge_is_refused() {
     let (config, backend) = (config(), backend());
     let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     let later = now() + config.challenge_ttl_ms + 1;
-    assert_eq!(block_on(issue(&config, &backend, &body, later)).unwrap_err(), EdgeError::ChallengeExpired);
+    assert_eq!(block_on(issue(&config, &backend, &RustCrypto, &body, later)).unwrap_err(), EdgeError::ChallengeExpired);
 }
 
 #[test]
 fn a_card_from_another_ca_is_refused() {
     let (config, backend) = (config(), backend());
     let (_, _, body) = kiosk_request(&config, &backend, "card-rogue");
-    let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
+    let err = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err();
     assert_eq!(err, EdgeError::CardCertificate(CertError::Untrusted));
     assert_eq!(err.code(), ErrorCode::CardCertificateUntrusted);
     assert!(backend.forwarded.borrow().is_empty());
@@ -323,12 +332,15 @@ fn revoked_card_and_unknown_municipality_are_refused() {
     for answer in backend.cards.borrow_mut().values_mut() {
         answer.status = CardStatus::Revoked;
     }
-    assert_eq!(block_on(issue(&config, &backend, &body, now())).unwrap_err(), EdgeError::CardRevoked);
+    assert_eq!(block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err(), EdgeError::CardRevoked);
 
     let backend = self::backend();
     let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     backend.municipalities.borrow_mut().clear();
-    assert_eq!(block_on(issue(&config, &backend, &body, now())).unwrap_err(), EdgeError::MunicipalityUnknown);
+    assert_eq!(
+        block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err(),
+        EdgeError::MunicipalityUnknown
+    );
 }
 
 #[test]
@@ -337,7 +349,7 @@ fn outside_service_hours_nothing_is_forwarded() {
     let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     let closed = ServiceHours { open_minute: 0, close_minute: 0, year_end_closed: false };
     backend.municipalities.borrow_mut().get_mut(&inzai()).unwrap().hours = closed;
-    let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
+    let err = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err();
     assert_eq!(err, EdgeError::OutsideServiceHours);
     assert_eq!(err.code(), ErrorCode::OutsideServiceHours);
     assert!(backend.forwarded.borrow().is_empty());
@@ -350,7 +362,7 @@ fn a_municipality_that_is_down_is_a_clear_refusal() {
     let backend = backend();
     let backend = swap_forward(backend, Box::new(down));
     let (_, _, body) = kiosk_request(&config, &backend, "card-1");
-    let err = block_on(issue(&config, &backend, &body, now())).unwrap_err();
+    let err = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err();
     assert_eq!(err.code(), ErrorCode::MunicipalityUnavailable);
 }
 
@@ -366,7 +378,7 @@ fn swap_forward(old: MemoryBackend, forward: ForwardFn) -> MemoryBackend {
 fn oversized_and_garbage_bodies_are_typed_errors() {
     let (config, backend) = (config(), backend());
     let big = vec![b' '; kofu_shared::limits::MAX_BODY_BYTES + 1];
-    assert_eq!(block_on(issue(&config, &backend, &big, now())).unwrap_err(), EdgeError::BodyTooLarge);
+    assert_eq!(block_on(issue(&config, &backend, &RustCrypto, &big, now())).unwrap_err(), EdgeError::BodyTooLarge);
     let mut seed = 7u32;
     for len in 0..300 {
         let junk: Vec<u8> = (0..len)
@@ -375,12 +387,12 @@ fn oversized_and_garbage_bodies_are_typed_errors() {
                 (seed >> 16) as u8
             })
             .collect();
-        assert!(block_on(issue(&config, &backend, &junk, now())).is_err());
+        assert!(block_on(issue(&config, &backend, &RustCrypto, &junk, now())).is_err());
         assert!(block_on(create_challenge(&config, &backend, &junk, now(), [0; 32])).is_err());
     }
     let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     for cut in (0..body.len()).step_by(97) {
-        assert!(block_on(issue(&config, &backend, &body[..cut], now())).is_err());
+        assert!(block_on(issue(&config, &backend, &RustCrypto, &body[..cut], now())).is_err());
     }
 }
 

@@ -39,6 +39,8 @@ pub struct ParsedCert {
     pub not_before_ms: u64,
     pub not_after_ms: u64,
     pub public_key: PublicKey,
+    /// The SubjectPublicKeyInfo as it appears in the certificate.
+    pub spki_der: Vec<u8>,
     tbs_der: Vec<u8>,
     signature_algorithm: String,
     signature: Vec<u8>,
@@ -72,10 +74,31 @@ impl ParsedCert {
             not_before_ms,
             not_after_ms,
             public_key,
+            spki_der,
             tbs_der,
             signature_algorithm,
             signature,
         })
+    }
+
+    /// The bytes the issuer signed: the TBSCertificate exactly as received.
+    pub fn tbs_der(&self) -> &[u8] {
+        &self.tbs_der
+    }
+
+    /// The issuer's signature over [`Self::tbs_der`].
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The one issuer algorithm JPKI uses today.
+    pub fn signed_with_sha256_rsa(&self) -> bool {
+        self.signature_algorithm == SHA256_WITH_RSA
+    }
+
+    /// The anchor among `anchors` whose subject is this certificate's issuer.
+    pub fn find_issuer<'a>(&self, anchors: &'a [ParsedCert]) -> Option<&'a ParsedCert> {
+        anchors.iter().find(|a| a.subject_der == self.issuer_der)
     }
 
     pub fn issuer_sha256(&self) -> [u8; 32] {

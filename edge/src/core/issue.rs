@@ -2,9 +2,9 @@
 //! DESIGN.md step 6. Cheap checks that need no state come first; the challenge is
 //! consumed only after the kiosk's signature proves the request is the kiosk's.
 
-use kofu_shared::cert::{ParsedCert, verify_rsa_sha256};
+use kofu_shared::cert::{CertError, ParsedCert};
 use kofu_shared::limits::{CHALLENGE_BYTES, MAX_BODY_BYTES, MAX_CARD_CERT_BYTES, MAX_DOCUMENT_BYTES};
-use kofu_shared::signing::{card_message, center_message, kiosk_message, p256_public_key, p256_sign, p256_verify};
+use kofu_shared::signing::{card_message, center_message, kiosk_message, p256_sign};
 use kofu_shared::wire::{
     CardStatus, CardStatusQuery, Forward, ForwardEnvelope, IssueEnvelope, IssueRequest, IssueResponse, MunicipalAnswer,
     PROTOCOL_VERSION, is_kiosk_id, is_transaction_id, parse_limited,
@@ -12,6 +12,7 @@ use kofu_shared::wire::{
 use kofu_shared::{ApiError, ErrorCode, MunicipalityCode};
 
 use super::challenge::parse_error;
+use super::verify::{P256Key, RsaKey, Verifier, VerifyError};
 use super::{Backend, ChallengeOutcome, EdgeConfig, EdgeError, KioskRecord, MunicipalityRecord};
 
 /// Most copies of one certificate in one transaction.
@@ -20,19 +21,20 @@ pub const MAX_COPIES: u8 = 10;
 const CARD_SIGNATURE_BYTES: usize = 256;
 
 /// Runs the whole pipeline and returns what the kiosk receives.
-pub async fn issue<B: Backend>(
+pub async fn issue<B: Backend, V: Verifier>(
     config: &EdgeConfig,
     backend: &B,
+    verifier: &V,
     body: &[u8],
     now_ms: u64,
 ) -> Result<IssueResponse, EdgeError> {
     let envelope = parse_envelope(body)?;
     let request = parse_request(&envelope.request.0)?;
     let kiosk = active_kiosk(backend, &request.kiosk_id).await?;
-    verify_kiosk_signature(&kiosk, &envelope)?;
+    verify_kiosk_signature(verifier, &kiosk, &envelope).await?;
     consume_challenge(backend, &request, now_ms).await?;
-    let card = verify_card_certificate(config, &request, now_ms)?;
-    verify_card_signature(&card, &envelope)?;
+    let card = verify_card_certificate(verifier, config, &request, now_ms).await?;
+    verify_card_signature(verifier, &card, &envelope).await?;
     let municipality_code = card_residence(backend, &card).await?;
     let municipality = enabled_municipality(backend, municipality_code).await?;
     if !municipality.hours.is_open(now_ms) {
@@ -94,12 +96,23 @@ pub(crate) async fn active_kiosk<B: Backend>(backend: &B, kiosk_id: &str) -> Res
     Ok(kiosk)
 }
 
-pub fn verify_kiosk_signature(kiosk: &KioskRecord, envelope: &IssueEnvelope) -> Result<(), EdgeError> {
-    let key = p256_public_key(&kiosk.public_key).map_err(|_| {
-        EdgeError::Storage(super::BackendError::Storage(String::from("kiosk key in directory is not P-256")))
-    })?;
+pub async fn verify_kiosk_signature<V: Verifier>(
+    verifier: &V,
+    kiosk: &KioskRecord,
+    envelope: &IssueEnvelope,
+) -> Result<(), EdgeError> {
+    let key = kiosk_key(kiosk)?;
     let message = kiosk_message(&envelope.request.0, &envelope.card_signature.0);
-    p256_verify(&key, &message, &envelope.kiosk_signature.0).map_err(|_| EdgeError::KioskSignature)
+    verifier.ecdsa_p256(&key, &message, &envelope.kiosk_signature.0).await.map_err(|e| match e {
+        VerifyError::Backend(what) => EdgeError::Storage(super::BackendError::Storage(what)),
+        _ => EdgeError::KioskSignature,
+    })
+}
+
+pub(crate) fn kiosk_key(kiosk: &KioskRecord) -> Result<P256Key, EdgeError> {
+    P256Key::from_bytes(&kiosk.public_key).map_err(|_| {
+        EdgeError::Storage(super::BackendError::Storage(String::from("kiosk key in directory is not P-256")))
+    })
 }
 
 async fn consume_challenge<B: Backend>(backend: &B, request: &IssueRequest, now_ms: u64) -> Result<(), EdgeError> {
@@ -115,18 +128,40 @@ async fn consume_challenge<B: Backend>(backend: &B, request: &IssueRequest, now_
     }
 }
 
-pub fn verify_card_certificate(
+/// The card certificate: parsed with its raw TBS kept, issued by a configured anchor
+/// (RSA PKCS#1 v1.5 over the original TBS bytes), both inside their validity periods.
+pub async fn verify_card_certificate<V: Verifier>(
+    verifier: &V,
     config: &EdgeConfig,
     request: &IssueRequest,
     now_ms: u64,
 ) -> Result<ParsedCert, EdgeError> {
     let card = ParsedCert::parse(&request.card_certificate.0).map_err(EdgeError::CardCertificate)?;
-    card.verify_chain(&config.anchors, now_ms).map_err(EdgeError::CardCertificate)?;
+    let anchor = card.find_issuer(&config.anchors).ok_or(EdgeError::CardCertificate(CertError::Untrusted))?;
+    if !card.signed_with_sha256_rsa() {
+        return Err(EdgeError::CardCertificate(CertError::UnsupportedAlgorithm));
+    }
+    let anchor_key =
+        RsaKey::from_spki(&anchor.spki_der).map_err(|_| EdgeError::CardCertificate(CertError::UnsupportedKey))?;
+    verifier
+        .rsa_pkcs1_sha256(&anchor_key, card.tbs_der(), card.signature())
+        .await
+        .map_err(|_| EdgeError::CardCertificate(CertError::BadSignature))?;
+    if !card.is_valid_at(now_ms) || !anchor.is_valid_at(now_ms) {
+        return Err(EdgeError::CardCertificate(CertError::OutOfDate));
+    }
     Ok(card)
 }
 
-pub fn verify_card_signature(card: &ParsedCert, envelope: &IssueEnvelope) -> Result<(), EdgeError> {
-    verify_rsa_sha256(&card.public_key, &card_message(&envelope.request.0), &envelope.card_signature.0)
+pub async fn verify_card_signature<V: Verifier>(
+    verifier: &V,
+    card: &ParsedCert,
+    envelope: &IssueEnvelope,
+) -> Result<(), EdgeError> {
+    let key = RsaKey::from_spki(&card.spki_der).map_err(|_| EdgeError::CardCertificate(CertError::UnsupportedKey))?;
+    verifier
+        .rsa_pkcs1_sha256(&key, &card_message(&envelope.request.0), &envelope.card_signature.0)
+        .await
         .map_err(|_| EdgeError::CardSignature)
 }
 

@@ -8,6 +8,7 @@ pub mod hours;
 pub mod issue;
 pub mod memory;
 pub mod outcome;
+pub mod verify;
 
 pub use backend::{
     Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskRecord, MunicipalityRecord, TransactionRecord,

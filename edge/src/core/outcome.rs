@@ -3,7 +3,7 @@
 //! report on to the municipality with its attestation, and records the outcome.
 
 use kofu_shared::limits::MAX_BODY_BYTES;
-use kofu_shared::signing::{center_outcome_message, outcome_message, p256_public_key, p256_sign, p256_verify};
+use kofu_shared::signing::{center_outcome_message, outcome_message, p256_sign};
 use kofu_shared::wire::{
     OutcomeAck, OutcomeEnvelope, OutcomeForward, OutcomeReport, PROTOCOL_VERSION, PrintOutcome, is_kiosk_id,
     is_transaction_id, parse_limited,
@@ -11,12 +11,14 @@ use kofu_shared::wire::{
 use kofu_shared::{ApiError, ErrorCode};
 
 use super::challenge::parse_error;
-use super::issue::{active_kiosk, municipal_url};
+use super::issue::{active_kiosk, kiosk_key, municipal_url};
+use super::verify::Verifier;
 use super::{Backend, BackendError, EdgeConfig, EdgeError};
 
-pub async fn report_outcome<B: Backend>(
+pub async fn report_outcome<B: Backend, V: Verifier>(
     config: &EdgeConfig,
     backend: &B,
+    verifier: &V,
     body: &[u8],
     now_ms: u64,
 ) -> Result<OutcomeAck, EdgeError> {
@@ -31,9 +33,9 @@ pub async fn report_outcome<B: Backend>(
         return Err(EdgeError::Malformed("report"));
     }
     let kiosk = active_kiosk(backend, &report.kiosk_id).await?;
-    let key = p256_public_key(&kiosk.public_key)
-        .map_err(|_| EdgeError::Storage(BackendError::Storage("kiosk key in directory is not P-256".into())))?;
-    p256_verify(&key, &outcome_message(&envelope.report.0), &envelope.kiosk_signature.0)
+    verifier
+        .ecdsa_p256(&kiosk_key(&kiosk)?, &outcome_message(&envelope.report.0), &envelope.kiosk_signature.0)
+        .await
         .map_err(|_| EdgeError::KioskSignature)?;
     // Only the kiosk that made a transaction may report on it; others learn nothing.
     let transaction = backend

@@ -1,0 +1,98 @@
+//! Signature verification behind one trait, so the worker can use the runtime's own
+//! WebCrypto (BoringSSL, 16–20× faster than RustCrypto compiled to wasm) while native
+//! tests, the municipal server and the differential tests use RustCrypto. Keys reach a
+//! backend only after the policy here accepted them: P-256 points, RSA-2048 with e = 65537.
+
+mod rustcrypto;
+#[cfg(target_arch = "wasm32")]
+pub mod webcrypto;
+
+pub use rustcrypto::RustCrypto;
+
+/// Why a signature was not accepted. Callers map every variant to their own refusal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error("the key is not one the policy accepts")]
+    Key,
+    #[error("the signature is not well formed")]
+    Encoding,
+    #[error("the signature does not verify")]
+    Mismatch,
+    #[error("the crypto backend failed: {0}")]
+    Backend(String),
+}
+
+/// The uncompressed SEC1 point of a P-256 public key (`04 ‖ x ‖ y`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct P256Key(pub [u8; 65]);
+
+/// An RSA-2048 public key, e = 65537, as SubjectPublicKeyInfo DER.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RsaKey(pub Vec<u8>);
+
+/// DER prefix of a P-256 SubjectPublicKeyInfo up to the point (id-ecPublicKey, prime256v1).
+const P256_SPKI_PREFIX: [u8; 26] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE,
+    0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+
+impl P256Key {
+    /// From SEC1 (uncompressed or compressed) or SPKI DER, as kiosk keys are enrolled.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        let point = match bytes {
+            [0x04, ..] if bytes.len() == 65 => bytes,
+            _ if bytes.len() == 91 && bytes.starts_with(&P256_SPKI_PREFIX) => &bytes[26..],
+            // Compressed points are rare; RustCrypto decompresses them (once per key).
+            _ => {
+                let key = kofu_shared::signing::p256_public_key(bytes).map_err(|_| VerifyError::Key)?;
+                return Self::from_bytes(key.to_sec1_point(false).as_bytes());
+            }
+        };
+        let mut out = [0u8; 65];
+        out.copy_from_slice(point);
+        Ok(P256Key(out))
+    }
+}
+
+/// rsaEncryption.
+const RSA_ENCRYPTION: spki::ObjectIdentifier = spki::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+
+impl RsaKey {
+    /// From SubjectPublicKeyInfo DER: only RSA-2048 with e = 65537, as JPKI issues. Parsed
+    /// with `der` alone, so the WebCrypto path does no big-number work in wasm.
+    pub fn from_spki(der_bytes: &[u8]) -> Result<Self, VerifyError> {
+        use der::Decode;
+        let info = spki::SubjectPublicKeyInfoRef::from_der(der_bytes).map_err(|_| VerifyError::Key)?;
+        if info.algorithm.oid != RSA_ENCRYPTION {
+            return Err(VerifyError::Key);
+        }
+        let bits = info.subject_public_key.as_bytes().ok_or(VerifyError::Key)?;
+        let key = pkcs1::RsaPublicKeyRef::from_der(bits).map_err(|_| VerifyError::Key)?;
+        if key.modulus.as_bytes().len() != 256 || key.public_exponent.as_bytes() != [0x01, 0x00, 0x01] {
+            return Err(VerifyError::Key);
+        }
+        Ok(RsaKey(der_bytes.to_vec()))
+    }
+}
+
+/// ECDSA P-256 / SHA-256 and RSASSA-PKCS1-v1_5 / SHA-256 over whole messages.
+#[allow(async_fn_in_trait)]
+pub trait Verifier {
+    /// `signature` is fixed-width r‖s (64 bytes), as WebCrypto produces. High-S is accepted.
+    async fn ecdsa_p256(&self, key: &P256Key, message: &[u8], signature: &[u8]) -> Result<(), VerifyError>;
+
+    /// `signature` is exactly the modulus size (256 bytes).
+    async fn rsa_pkcs1_sha256(&self, key: &RsaKey, message: &[u8], signature: &[u8]) -> Result<(), VerifyError>;
+
+    /// The same check for an ASN.1 DER `ECDSA-Sig-Value`, converted to r‖s here so both
+    /// backends see the same bytes (strict DER: no padding, no trailing data).
+    async fn ecdsa_p256_der(&self, key: &P256Key, message: &[u8], der: &[u8]) -> Result<(), VerifyError> {
+        let signature = p256::ecdsa::Signature::from_der(der).map_err(|_| VerifyError::Encoding)?;
+        self.ecdsa_p256(key, message, &signature.to_bytes()).await
+    }
+}
+
+/// Shared by both backends: the length checks come before any crypto.
+fn check_lengths(signature: &[u8], expected: usize) -> Result<(), VerifyError> {
+    if signature.len() == expected { Ok(()) } else { Err(VerifyError::Encoding) }
+}
