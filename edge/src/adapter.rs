@@ -27,7 +27,7 @@ thread_local! {
     static CONFIG: OnceCell<Rc<EdgeConfig>> = const { OnceCell::new() };
 }
 
-fn config(env: &Env) -> Result<Rc<EdgeConfig>, EdgeError> {
+pub(crate) fn config(env: &Env) -> Result<Rc<EdgeConfig>, EdgeError> {
     CONFIG.with(|cell| {
         if let Some(config) = cell.get() {
             return Ok(config.clone());
@@ -79,6 +79,10 @@ async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> wor
         (Method::Post, "/v1/challenges") => challenge(req, env).await,
         (Method::Post, "/v1/issue") => issue_route(req, env).await,
         (Method::Post, "/v1/outcome") => outcome_route(req, env).await,
+        (Method::Post, "/v1/_lab/verify") if crate::lab::enabled(env) => {
+            return crate::lab::verify(&req.bytes().await?).await;
+        }
+        (Method::Post, "/v1/_lab/bench") if crate::lab::enabled(env) => return crate::lab::bench(env, req).await,
         _ => return Response::error("not found", 404),
     };
     match outcome {

@@ -5,3 +5,6 @@ pub mod core;
 
 #[cfg(target_arch = "wasm32")]
 mod adapter;
+
+#[cfg(target_arch = "wasm32")]
+mod lab;

@@ -50,6 +50,23 @@ pub async fn issue<B: Backend, V: Verifier>(
     })
 }
 
+/// Every signature check of one issue request and nothing stateful: kiosk P-256, the card
+/// certificate under its anchor, the card's RSA signature. What the benchmark measures.
+pub async fn verify_signatures<V: Verifier>(
+    verifier: &V,
+    config: &EdgeConfig,
+    kiosk: &KioskRecord,
+    body: &[u8],
+    now_ms: u64,
+) -> Result<ParsedCert, EdgeError> {
+    let envelope = parse_envelope(body)?;
+    let request = parse_request(&envelope.request.0)?;
+    verify_kiosk_signature(verifier, kiosk, &envelope).await?;
+    let card = verify_card_certificate(verifier, config, &request, now_ms).await?;
+    verify_card_signature(verifier, &card, &envelope).await?;
+    Ok(card)
+}
+
 pub fn parse_envelope(body: &[u8]) -> Result<IssueEnvelope, EdgeError> {
     let envelope: IssueEnvelope = parse_limited(body, MAX_BODY_BYTES).map_err(parse_error)?;
     if envelope.card_signature.0.len() != CARD_SIGNATURE_BYTES {
@@ -142,7 +159,7 @@ pub async fn verify_card_certificate<V: Verifier>(
         return Err(EdgeError::CardCertificate(CertError::UnsupportedAlgorithm));
     }
     let anchor_key =
-        RsaKey::from_spki(&anchor.spki_der).map_err(|_| EdgeError::CardCertificate(CertError::UnsupportedKey))?;
+        RsaKey::anchor(&anchor.spki_der).map_err(|_| EdgeError::CardCertificate(CertError::UnsupportedKey))?;
     verifier
         .rsa_pkcs1_sha256(&anchor_key, card.tbs_der(), card.signature())
         .await

@@ -3,6 +3,7 @@
 //! tests, the municipal server and the differential tests use RustCrypto. Keys reach a
 //! backend only after the policy here accepted them: P-256 points, RSA-2048 with e = 65537.
 
+pub mod cases;
 mod rustcrypto;
 #[cfg(target_arch = "wasm32")]
 pub mod webcrypto;
@@ -28,7 +29,11 @@ pub struct P256Key(pub [u8; 65]);
 
 /// An RSA-2048 public key, e = 65537, as SubjectPublicKeyInfo DER.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RsaKey(pub Vec<u8>);
+pub struct RsaKey {
+    pub spki: Vec<u8>,
+    /// Trust anchors are worth caching in a backend; a card's key is seen once.
+    pub long_lived: bool,
+}
 
 /// DER prefix of a P-256 SubjectPublicKeyInfo up to the point (id-ecPublicKey, prime256v1).
 const P256_SPKI_PREFIX: [u8; 26] = [
@@ -71,7 +76,12 @@ impl RsaKey {
         if key.modulus.as_bytes().len() != 256 || key.public_exponent.as_bytes() != [0x01, 0x00, 0x01] {
             return Err(VerifyError::Key);
         }
-        Ok(RsaKey(der_bytes.to_vec()))
+        Ok(RsaKey { spki: der_bytes.to_vec(), long_lived: false })
+    }
+
+    /// The same, for a trust anchor's key.
+    pub fn anchor(der_bytes: &[u8]) -> Result<Self, VerifyError> {
+        Ok(RsaKey { long_lived: true, ..Self::from_spki(der_bytes)? })
     }
 }
 

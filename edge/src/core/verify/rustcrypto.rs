@@ -25,7 +25,7 @@ impl Verifier for RustCrypto {
 
     async fn rsa_pkcs1_sha256(&self, key: &RsaKey, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
         check_lengths(signature, 256)?;
-        let key = rsa::PublicKey::from_public_key_der(&key.0).map_err(|_| VerifyError::Key)?;
+        let key = rsa::PublicKey::from_public_key_der(&key.spki).map_err(|_| VerifyError::Key)?;
         let hashed = Sha256::digest(message);
         key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, signature).map_err(|_| VerifyError::Mismatch)
     }

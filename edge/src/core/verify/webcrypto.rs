@@ -41,10 +41,25 @@ async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
     wasm_bindgen_futures::JsFuture::from(promise?).await
 }
 
-async fn import(kind: Kind, key: &[u8]) -> Result<CryptoKey, VerifyError> {
+async fn import(kind: Kind, key: &[u8], cache: bool) -> Result<CryptoKey, VerifyError> {
+    if !cache {
+        return import_uncached(kind, key).await;
+    }
     if let Some(found) = KEYS.with(|k| k.borrow().get(&(kind, key.to_vec())).cloned()) {
         return Ok(found);
     }
+    let imported = import_uncached(kind, key).await?;
+    KEYS.with(|k| {
+        let mut keys = k.borrow_mut();
+        if keys.len() >= MAX_CACHED_KEYS {
+            keys.clear();
+        }
+        keys.insert((kind, key.to_vec()), imported.clone());
+    });
+    Ok(imported)
+}
+
+async fn import_uncached(kind: Kind, key: &[u8]) -> Result<CryptoKey, VerifyError> {
     let subtle = subtle()?;
     let usages = Array::of1(&JsValue::from_str("verify"));
     let data: Object = Uint8Array::from(key).into();
@@ -66,15 +81,7 @@ async fn import(kind: Kind, key: &[u8]) -> Result<CryptoKey, VerifyError> {
         .await
         // A key WebCrypto will not import (not on the curve, malformed) is the key's fault.
         .map_err(|_| VerifyError::Key)?;
-    let imported: CryptoKey = imported.unchecked_into();
-    KEYS.with(|k| {
-        let mut keys = k.borrow_mut();
-        if keys.len() >= MAX_CACHED_KEYS {
-            keys.clear();
-        }
-        keys.insert((kind, key.to_vec()), imported.clone());
-    });
-    Ok(imported)
+    Ok(imported.unchecked_into())
 }
 
 async fn verify(algorithm: &Object, key: &CryptoKey, signature: &[u8], message: &[u8]) -> Result<(), VerifyError> {
@@ -87,14 +94,14 @@ async fn verify(algorithm: &Object, key: &CryptoKey, signature: &[u8], message: 
 impl Verifier for WebCrypto {
     async fn ecdsa_p256(&self, key: &P256Key, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
         check_lengths(signature, 64)?;
-        let key = import(Kind::EcdsaP256, &key.0).await?;
+        let key = import(Kind::EcdsaP256, &key.0, true).await?;
         let algorithm = EcdsaParams::new_with_str("ECDSA", "SHA-256");
         verify(&algorithm, &key, signature, message).await
     }
 
     async fn rsa_pkcs1_sha256(&self, key: &RsaKey, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
         check_lengths(signature, 256)?;
-        let key = import(Kind::RsaPkcs1Sha256, &key.0).await?;
+        let key = import(Kind::RsaPkcs1Sha256, &key.spki, key.long_lived).await?;
         let algorithm = Object::new();
         js_sys::Reflect::set(&algorithm, &JsValue::from_str("name"), &JsValue::from_str("RSASSA-PKCS1-v1_5"))
             .map_err(backend)?;

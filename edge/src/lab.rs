@@ -1,0 +1,97 @@
+//! Lab routes for the differential tests and the benchmark. Served only when the `LAB_ROUTES`
+//! var is "on", which the dev/test configuration sets and staging/production never do
+//! (wrangler does not inherit `vars` into environments).
+
+use kofu_shared::Bytes;
+use serde::{Deserialize, Serialize};
+use worker::{Env, Request, Response};
+
+use crate::core::issue::verify_signatures;
+use crate::core::verify::RustCrypto;
+use crate::core::verify::cases::{Case, Verdict, run};
+use crate::core::verify::webcrypto::WebCrypto;
+use crate::core::{EdgeError, KioskRecord};
+
+/// Most cases per differential request, and iterations per benchmark request.
+const MAX_CASES: usize = 2000;
+const MAX_ITERATIONS: u32 = 5000;
+const MAX_LAB_BODY: usize = 4 << 20;
+
+pub fn enabled(env: &Env) -> bool {
+    env.var("LAB_ROUTES").map(|v| v.to_string() == "on").unwrap_or(false)
+}
+
+#[derive(Deserialize)]
+struct VerifyRequest {
+    cases: Vec<Case>,
+}
+
+#[derive(Serialize)]
+struct VerifyAnswer {
+    webcrypto: Vec<Verdict>,
+    rustcrypto: Vec<Verdict>,
+}
+
+/// `POST /v1/_lab/verify`: every case through both backends, inside workerd.
+pub async fn verify(body: &[u8]) -> worker::Result<Response> {
+    if body.len() > MAX_LAB_BODY {
+        return Response::error("too large", 413);
+    }
+    let Ok(request) = serde_json::from_slice::<VerifyRequest>(body) else {
+        return Response::error("bad request", 400);
+    };
+    if request.cases.len() > MAX_CASES {
+        return Response::error("too many cases", 413);
+    }
+    let mut answer = VerifyAnswer { webcrypto: Vec::new(), rustcrypto: Vec::new() };
+    for case in &request.cases {
+        answer.webcrypto.push(run(&WebCrypto, case).await);
+        answer.rustcrypto.push(run(&RustCrypto, case).await);
+    }
+    Response::from_json(&answer)
+}
+
+#[derive(Deserialize)]
+struct BenchRequest {
+    backend: String,
+    iterations: u32,
+    kiosk_key: Bytes,
+    envelope: Bytes,
+    now_ms: u64,
+}
+
+#[derive(Serialize)]
+struct BenchAnswer {
+    verified: u32,
+}
+
+/// `POST /v1/_lab/bench`: the full per-request signature checks, `iterations` times; the
+/// client times the request against one with zero iterations.
+pub async fn bench(env: &Env, req: &mut Request) -> worker::Result<Response> {
+    let body = req.bytes().await?;
+    if body.len() > MAX_LAB_BODY {
+        return Response::error("too large", 413);
+    }
+    let Ok(request) = serde_json::from_slice::<BenchRequest>(&body) else {
+        return Response::error("bad request", 400);
+    };
+    if request.iterations > MAX_ITERATIONS {
+        return Response::error("too many iterations", 413);
+    }
+    let Ok(config) = crate::adapter::config(env) else {
+        return Response::error("configuration", 500);
+    };
+    let kiosk = KioskRecord { id: "bench".into(), public_key: request.kiosk_key.0, active: true };
+    let mut verified = 0;
+    for _ in 0..request.iterations {
+        let outcome: Result<_, EdgeError> = match request.backend.as_str() {
+            "webcrypto" => verify_signatures(&WebCrypto, &config, &kiosk, &request.envelope.0, request.now_ms).await,
+            "rustcrypto" => verify_signatures(&RustCrypto, &config, &kiosk, &request.envelope.0, request.now_ms).await,
+            _ => return Response::error("unknown backend", 400),
+        };
+        if outcome.is_ok() {
+            verified += 1;
+        }
+    }
+    Response::from_json(&BenchAnswer { verified })
+}
