@@ -57,7 +57,7 @@ fn full_sequence_reads_verifies_and_signs_in_nine_apdus() {
         let request = br#"{"example":"request"}"#;
         let sig = jpki.sign_digest_info(&card_digest_info(request)).await.unwrap();
         let parsed = ParsedCert::parse(&cert).unwrap();
-        verify_rsa_sha256(&parsed.public_key, &card_message(request), &sig).unwrap();
+        verify_rsa_sha256(&parsed.rsa_key().unwrap(), &card_message(request), &sig).unwrap();
         // SELECT AP, SELECT 000A, READ 4, READ rest, SELECT 0018, VERIFY(empty), VERIFY, SELECT 0017, SIGN.
         assert_eq!(jpki.apdus_sent(), 9);
     });

@@ -1,17 +1,21 @@
 //! Card certificates: parse with `x509-cert`, check the issuer's signature over the
 //! original TBS bytes (never a re-encoding), the validity period, and RSA signatures.
 
-use der::{Decode, Encode, Reader, SliceReader};
+use der::asn1::{BitStringRef, ObjectIdentifier};
+use der::{Decode, Header, Reader, SliceReader, Tag, TagNumber};
 use rsa::PublicKey;
 use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::pkcs8::DecodePublicKey;
 use sha2::{Digest, Sha256};
-use x509_cert::Certificate;
+use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
+use x509_cert::time::Validity;
 
 use crate::limits::MAX_CARD_CERT_BYTES;
 
+/// rsaEncryption, the only key type JPKI certificates carry today.
+const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 /// sha256WithRSAEncryption.
-const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
+const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum CertError {
@@ -19,7 +23,7 @@ pub enum CertError {
     TooLarge,
     #[error("certificate is not valid DER X.509")]
     Malformed,
-    #[error("certificate public key is not RSA-2048")]
+    #[error("certificate public key is not RSA-2048 with e = 65537")]
     UnsupportedKey,
     #[error("certificate signature algorithm is not sha256WithRSAEncryption")]
     UnsupportedAlgorithm,
@@ -38,47 +42,63 @@ pub struct ParsedCert {
     pub subject_der: Vec<u8>,
     pub not_before_ms: u64,
     pub not_after_ms: u64,
-    pub public_key: PublicKey,
     /// The SubjectPublicKeyInfo as it appears in the certificate.
     pub spki_der: Vec<u8>,
     tbs_der: Vec<u8>,
-    signature_algorithm: String,
+    signature_algorithm: ObjectIdentifier,
     signature: Vec<u8>,
 }
 
 impl ParsedCert {
+    /// Reads the fields kofu uses and keeps the raw bytes signatures cover. Each field is
+    /// decoded with `der`/`x509-cert` types; the names and extensions stay raw TLVs (they are
+    /// compared byte for byte and covered by the issuer's signature), which makes this about
+    /// twice as fast as a full `x509_cert::Certificate` decode: it runs on every request.
     pub fn parse(der_bytes: &[u8]) -> Result<Self, CertError> {
         if der_bytes.len() > MAX_CARD_CERT_BYTES {
             return Err(CertError::TooLarge);
         }
-        let cert = Certificate::from_der(der_bytes).map_err(|_| CertError::Malformed)?;
-        let tbs_der = raw_tbs(der_bytes)?;
-        let tbs = cert.tbs_certificate();
-        let serial_hex = hex::encode(tbs.serial_number().as_bytes());
-        let issuer_der = tbs.issuer().to_der().map_err(|_| CertError::Malformed)?;
-        let subject_der = tbs.subject().to_der().map_err(|_| CertError::Malformed)?;
-        let validity = tbs.validity();
-        let not_before_ms = validity.not_before.to_unix_duration().as_millis() as u64;
-        let not_after_ms = validity.not_after.to_unix_duration().as_millis() as u64;
-        let spki_der = tbs.subject_public_key_info().to_der().map_err(|_| CertError::Malformed)?;
-        let public_key = PublicKey::from_public_key_der(&spki_der).map_err(|_| CertError::UnsupportedKey)?;
-        if rsa::traits::PublicKeyParts::size(&public_key) != 256 {
+        let malformed = |_| CertError::Malformed;
+        let mut reader = SliceReader::new(der_bytes).map_err(malformed)?;
+        let (tbs_der, signature_algorithm, signature) = reader
+            .sequence(|cert| {
+                let tbs = cert.tlv_bytes()?;
+                let algorithm: AlgorithmIdentifierRef<'_> = cert.decode()?;
+                let signature: BitStringRef<'_> = cert.decode()?;
+                Ok::<_, der::Error>((tbs, algorithm.oid, signature))
+            })
+            .map_err(malformed)?;
+        reader.finish().map_err(malformed)?;
+        let signature = signature.as_bytes().ok_or(CertError::Malformed)?.to_vec();
+        let mut reader = SliceReader::new(tbs_der).map_err(malformed)?;
+        let tbs = reader.sequence(read_tbs).map_err(malformed)?;
+        reader.finish().map_err(malformed)?;
+        let spki = SubjectPublicKeyInfoRef::from_der(tbs.spki_der).map_err(malformed)?;
+        // Policy by DER alone (no big-number set-up: the edge verifies with WebCrypto).
+        let key_bits = spki.subject_public_key.as_bytes().ok_or(CertError::UnsupportedKey)?;
+        let key = pkcs1::RsaPublicKeyRef::from_der(key_bits).map_err(|_| CertError::UnsupportedKey)?;
+        if spki.algorithm.oid != RSA_ENCRYPTION
+            || key.modulus.as_bytes().len() != 256
+            || key.public_exponent.as_bytes() != [0x01, 0x00, 0x01]
+        {
             return Err(CertError::UnsupportedKey);
         }
-        let signature_algorithm = cert.signature_algorithm().oid.to_string();
-        let signature = cert.signature().as_bytes().ok_or(CertError::Malformed)?.to_vec();
         Ok(ParsedCert {
-            serial_hex,
-            issuer_der,
-            subject_der,
-            not_before_ms,
-            not_after_ms,
-            public_key,
-            spki_der,
-            tbs_der,
+            serial_hex: hex::encode(tbs.serial),
+            issuer_der: tbs.issuer.to_vec(),
+            subject_der: tbs.subject.to_vec(),
+            not_before_ms: tbs.validity.not_before.to_unix_duration().as_millis() as u64,
+            not_after_ms: tbs.validity.not_after.to_unix_duration().as_millis() as u64,
+            spki_der: tbs.spki_der.to_vec(),
+            tbs_der: tbs_der.to_vec(),
             signature_algorithm,
             signature,
         })
+    }
+
+    /// The RSA key as RustCrypto needs it (native verifiers; the edge uses `spki_der`).
+    pub fn rsa_key(&self) -> Result<PublicKey, CertError> {
+        PublicKey::from_public_key_der(&self.spki_der).map_err(|_| CertError::UnsupportedKey)
     }
 
     /// The bytes the issuer signed: the TBSCertificate exactly as received.
@@ -117,7 +137,7 @@ impl ParsedCert {
         if self.signature_algorithm != SHA256_WITH_RSA {
             return Err(CertError::UnsupportedAlgorithm);
         }
-        verify_rsa_sha256(&issuer.public_key, &self.tbs_der, &self.signature)
+        verify_rsa_sha256(&issuer.rsa_key()?, &self.tbs_der, &self.signature)
     }
 
     /// Finds the anchor that issued this certificate and checks its signature and both validity periods.
@@ -137,15 +157,35 @@ pub fn verify_rsa_sha256(key: &PublicKey, message: &[u8], sig: &[u8]) -> Result<
     key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, sig).map_err(|_| CertError::BadSignature)
 }
 
-/// The TBSCertificate exactly as it appears in the input.
-fn raw_tbs(der_bytes: &[u8]) -> Result<Vec<u8>, CertError> {
-    let mut reader = SliceReader::new(der_bytes).map_err(|_| CertError::Malformed)?;
-    let header = der::Header::decode(&mut reader).map_err(|_| CertError::Malformed)?;
-    if header.tag() != der::Tag::Sequence {
-        return Err(CertError::Malformed);
+/// The TBSCertificate's fields (RFC 5280 §4.1), names and key as raw TLVs.
+struct Tbs<'a> {
+    serial: &'a [u8],
+    issuer: &'a [u8],
+    validity: Validity,
+    subject: &'a [u8],
+    spki_der: &'a [u8],
+}
+
+fn read_tbs<'a, R: Reader<'a>>(tbs: &mut R) -> der::Result<Tbs<'a>> {
+    // version [0] EXPLICIT, absent for v1.
+    const VERSION: Tag = Tag::ContextSpecific { constructed: true, number: TagNumber(0) };
+    if Tag::peek(tbs)? == VERSION {
+        tbs.tlv_bytes()?;
     }
-    let tbs = reader.tlv_bytes().map_err(|_| CertError::Malformed)?;
-    Ok(tbs.to_vec())
+    // The serial exactly as encoded (a leading 00 included): the validation service keys on it.
+    let header = Header::decode(tbs)?;
+    header.tag().assert_eq(Tag::Integer)?;
+    let serial = tbs.read_slice(header.length())?;
+    let _signature: AlgorithmIdentifierRef<'_> = tbs.decode()?;
+    let issuer = tbs.tlv_bytes()?;
+    let validity: Validity = tbs.decode()?;
+    let subject = tbs.tlv_bytes()?;
+    let spki_der = tbs.tlv_bytes()?;
+    // issuerUniqueID, subjectUniqueID, extensions: signed, not interpreted.
+    while !tbs.is_finished() {
+        tbs.tlv_bytes()?;
+    }
+    Ok(Tbs { serial, issuer, validity, subject, spki_der })
 }
 
 #[cfg(test)]
@@ -195,6 +235,27 @@ mod tests {
         let der = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap();
         let ca = ParsedCert::parse(&der).unwrap();
         ca.verify_issued_by(&ParsedCert::parse(&der).unwrap()).unwrap();
+    }
+
+    /// The light reader sees exactly what a full `x509_cert::Certificate` decode sees.
+    #[test]
+    fn fields_match_a_full_x509_decode() {
+        use der::Encode;
+        let b64: String = JLIS_2023.lines().filter(|l| !l.starts_with("-----")).collect();
+        let jlis = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap();
+        for der_bytes in [CA, CARD, ROGUE_CARD, &jlis[..]] {
+            let full = x509_cert::Certificate::from_der(der_bytes).unwrap();
+            let tbs = full.tbs_certificate();
+            let light = ParsedCert::parse(der_bytes).unwrap();
+            assert_eq!(light.serial_hex, hex::encode(tbs.serial_number().as_bytes()));
+            assert_eq!(light.issuer_der, tbs.issuer().to_der().unwrap());
+            assert_eq!(light.subject_der, tbs.subject().to_der().unwrap());
+            assert_eq!(light.spki_der, tbs.subject_public_key_info().to_der().unwrap());
+            assert_eq!(light.tbs_der(), tbs.to_der().unwrap());
+            assert_eq!(light.signature(), full.signature().as_bytes().unwrap());
+            let not_after = tbs.validity().not_after.to_unix_duration().as_millis() as u64;
+            assert_eq!(light.not_after_ms, not_after);
+        }
     }
 
     #[test]

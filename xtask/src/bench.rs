@@ -1,5 +1,6 @@
-//! `cargo xtask bench`: what the budgets in the developers' guide measure that can be
-//! measured today, written to BENCHMARKS.md. Sizes are exact; nothing here is a timing.
+//! `cargo xtask bench`: the budgets of the developers' guide, measured in one run and written
+//! to BENCHMARKS.md: bundle sizes, cold start, signature checks against a JS WebCrypto peer,
+//! issuances per second with p50/p99, municipal memory. Timings are reported, never asserted.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,10 @@ use std::process::Command;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 
+use crate::stack::{Mode, Stack};
 use crate::{Result, build, root, run};
+
+const JS_PEER_PORT: u16 = 28800;
 
 const BUDGET_BYTES: usize = 250 * 1024;
 
@@ -50,15 +54,50 @@ pub fn bench() -> Result {
         table.push_str(&format!("| {what} | {:.1} KB | 250 KB | {within} |\n", bytes as f64 / 1024.0));
     }
     println!("{table}");
-    let date = Command::new("date").arg("-u").arg("+%Y-%m-%d").output().map_err(|e| e.to_string())?;
+    let measured = timings()?;
+    let date = Command::new("date").arg("-u").arg("+%Y-%m-%d %H:%M UTC").output().map_err(|e| e.to_string())?;
     let date = String::from_utf8_lossy(&date.stdout).trim().to_owned();
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let text = format!(
-        "# Benchmarks\n\nWritten by `cargo xtask bench` on {date} (2 cores). Sizes are gzip -9 of the built files.\n\n{table}\n\
-         Not measured yet (see the open issues): signature checks against a JS WebCrypto peer,\n\
-         issuances per second and p99 through workerd + municipal, municipal RSS under load,\n\
-         kiosk heap growth over 100 issuances.\n\nAPDUs per issuance: 9 with an extended-length reader (SELECT AP, SELECT 000A,\n\
+        "# Benchmarks\n\nWritten by `cargo xtask bench` on {date}; {cores} cores ({cpu}). Sizes are gzip -9 \
+         of the built files; every timing below comes from this same run.\n\n## Sizes\n\n{table}\n{measured}\
+         ## Card\n\nAPDUs per issuance: 9 with an extended-length reader (SELECT AP, SELECT 000A,\n\
          READ header, READ rest, SELECT 0018, VERIFY empty, VERIFY, SELECT 0017, SIGN), asserted in\n\
-         `card/tests/jpki_virtual.rs`.\n"
+         `card/tests/jpki_virtual.rs`; per reader profile in README \"Real readers\".\n\n\
+         Not measured yet: kiosk app heap growth over 100 issuances (issue 6).\n"
     );
     std::fs::write(root().join("BENCHMARKS.md"), text).map_err(|e| e.to_string())
+}
+
+/// Starts the bench stack and the JS peer, then runs `edge-bench` (release) against them.
+fn timings() -> Result<String> {
+    run(Command::new("cargo").args(["build", "--release", "-p", "kofu-municipal"]))?;
+    run(Command::new("cargo").args(["build", "--release", "-p", "kofu-tests", "--bin", "edge-bench"]))?;
+    let mut stack = Stack::start(Mode::Bench)?;
+    let (peer_url, peer_cold) = stack.start_js_peer(JS_PEER_PORT)?;
+    let mut env = stack.env();
+    env.push(("KOFU_PEER_URL".into(), peer_url));
+    env.push(("KOFU_MUNICIPAL_PID".into(), stack.municipal_pid().to_string()));
+    let out = Command::new(root().join("target/release/edge-bench"))
+        .envs(env)
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("edge-bench: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("edge-bench failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let measured = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{measured}");
+    let cold = format!(
+        "## Cold start\n\nFrom spawning `wrangler dev` to the first answer (workerd start, bundle load, first \
+         request): kofu worker {:.2} s, JS peer {:.2} s.\n\n",
+        stack.edge_cold_start.as_secs_f64(),
+        peer_cold.as_secs_f64()
+    );
+    drop(stack);
+    Ok(format!("{measured}{cold}"))
 }

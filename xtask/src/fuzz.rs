@@ -25,6 +25,15 @@ pub fn fuzz(seconds: u64) -> Result {
     if targets.is_empty() {
         return Err("no fuzz targets found in fuzz/".into());
     }
+    // The certificate parser starts from real certificates, not from nothing.
+    let seeds = root().join("fuzz/corpus/certificate");
+    std::fs::create_dir_all(&seeds).map_err(|e| e.to_string())?;
+    for entry in std::fs::read_dir(root().join("fixtures/test-only")).map_err(|e| e.to_string())? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.to_string_lossy().ends_with(".cert.der") {
+            std::fs::copy(&path, seeds.join(path.file_name().unwrap_or_default())).map_err(|e| e.to_string())?;
+        }
+    }
     for target in &targets {
         run(fuzz_command().args(["run", target, "--fuzz-dir", "fuzz", "--"]).args([
             format!("-max_total_time={seconds}"),

@@ -16,6 +16,8 @@ use crate::{Result, root, run, tools};
 pub enum Mode {
     Dev,
     Test,
+    /// `cargo xtask bench`: release municipal server, its own ports and state.
+    Bench,
 }
 
 struct Ports {
@@ -29,6 +31,7 @@ impl Mode {
         match self {
             Mode::Dev => Ports { app: 8080, edge: 8787, municipal: 8790 },
             Mode::Test => Ports { app: 18080, edge: 18787, municipal: 18790 },
+            Mode::Bench => Ports { app: 28080, edge: 28787, municipal: 28790 },
         }
     }
 
@@ -36,6 +39,7 @@ impl Mode {
         match self {
             Mode::Dev => "dev",
             Mode::Test => "test",
+            Mode::Bench => "bench",
         }
     }
 }
@@ -45,6 +49,9 @@ pub struct Stack {
     pub edge_url: String,
     pub municipal_url: String,
     pub dir: PathBuf,
+    /// From spawning `wrangler dev` to the edge's first answer.
+    pub edge_cold_start: Duration,
+    mode: Mode,
     children: Vec<Child>,
 }
 
@@ -67,7 +74,7 @@ impl Stack {
     pub fn start(mode: Mode) -> Result<Stack> {
         let ports = mode.ports();
         let dir = root().join(".kofu").join(mode.name());
-        if mode == Mode::Test {
+        if mode != Mode::Dev {
             // Tests start from nothing: no challenge, issuance or row from an earlier run.
             let _ = std::fs::remove_dir_all(&dir);
         }
@@ -77,6 +84,8 @@ impl Stack {
             edge_url: format!("http://127.0.0.1:{}", ports.edge),
             municipal_url: format!("http://127.0.0.1:{}", ports.municipal),
             dir: dir.clone(),
+            edge_cold_start: Duration::ZERO,
+            mode,
             children: Vec::new(),
         };
         for port in [ports.app, ports.edge, ports.municipal] {
@@ -85,16 +94,18 @@ impl Stack {
             }
         }
         stack.start_municipal(&ports)?;
-        stack.start_edge(&ports)?;
+        let edge_spawned = stack.start_edge(&ports)?;
         stack.start_app(&ports)?;
         wait_healthy(&format!("{}/health", stack.municipal_url))?;
         wait_healthy(&format!("{}/v1/health", stack.edge_url))?;
+        stack.edge_cold_start = edge_spawned.elapsed();
         wait_healthy(&format!("{}/config.json", stack.app_url))?;
         Ok(stack)
     }
 
     fn start_municipal(&mut self, ports: &Ports) -> Result {
-        let bin = root().join("target/debug/kofu-municipal");
+        let profile = if self.mode == Mode::Bench { "release" } else { "debug" };
+        let bin = root().join("target").join(profile).join("kofu-municipal");
         let db = self.dir.join("municipal.sqlite");
         run(Command::new(&bin).args(["seed-dev", "--db"]).arg(&db))?;
         let (out, err) = log(&self.dir, "municipal.log")?;
@@ -114,7 +125,33 @@ impl Stack {
         Ok(())
     }
 
-    fn start_edge(&mut self, ports: &Ports) -> Result {
+    /// The municipal server's process id (its own process group leader).
+    pub fn municipal_pid(&self) -> u32 {
+        self.children.first().map_or(0, Child::id)
+    }
+
+    /// Starts the benchmark's JS peer worker under `wrangler dev`; returns its cold start.
+    pub fn start_js_peer(&mut self, port: u16) -> Result<(String, Duration)> {
+        let (out, err) = log(&self.dir, "js-peer.log")?;
+        let mut cmd = Command::new(tools::node_bin("wrangler"));
+        cmd.args(["dev", "--local", "--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--inspector-port", &(port + 1000).to_string(), "--config", "bench/js-peer/wrangler.toml"])
+            .arg("--persist-to")
+            .arg(self.dir.join("js-peer-state"))
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0);
+        let spawned = Instant::now();
+        let child = tools::offline_env(&mut cmd).spawn().map_err(|e| format!("wrangler: {e}"))?;
+        self.children.push(child);
+        let url = format!("http://127.0.0.1:{port}");
+        wait_healthy(&format!("{url}/"))?;
+        Ok((url, spawned.elapsed()))
+    }
+
+    fn start_edge(&mut self, ports: &Ports) -> Result<Instant> {
         let state = self.dir.join("wrangler-state");
         let wrangler = tools::node_bin("wrangler");
         // Local secrets: the dev center key (TEST ONLY).
@@ -151,9 +188,10 @@ impl Stack {
             .stdout(out)
             .stderr(err)
             .process_group(0);
+        let spawned = Instant::now();
         let child = tools::offline_env(&mut cmd).spawn().map_err(|e| format!("wrangler: {e}"))?;
         self.children.push(child);
-        Ok(())
+        Ok(spawned)
     }
 
     fn start_app(&mut self, ports: &Ports) -> Result {
@@ -220,7 +258,8 @@ fn wait_healthy(url: &str) -> Result {
         if http_get_ok(host, &format!("/{path}")) {
             return Ok(());
         }
-        std::thread::sleep(Duration::from_millis(250));
+        // Short, so the cold start measured by `cargo xtask bench` is not the poll interval.
+        std::thread::sleep(Duration::from_millis(50));
     }
     Err(format!("{url} did not become healthy in 90 s (see .kofu/*/ logs)"))
 }

@@ -85,9 +85,31 @@ impl RsaKey {
     }
 }
 
+/// One check of a batch.
+#[derive(Debug, Clone, Copy)]
+pub enum Check<'a> {
+    EcdsaP256 { key: &'a P256Key, message: &'a [u8], signature: &'a [u8] },
+    RsaPkcs1Sha256 { key: &'a RsaKey, message: &'a [u8], signature: &'a [u8] },
+}
+
 /// ECDSA P-256 / SHA-256 and RSASSA-PKCS1-v1_5 / SHA-256 over whole messages.
 #[allow(async_fn_in_trait)]
 pub trait Verifier {
+    /// Independent checks at once: WebCrypto runs them in one round trip instead of one
+    /// await each. The default runs them in order.
+    async fn verify_all<const N: usize>(&self, checks: [Check<'_>; N]) -> [Result<(), VerifyError>; N] {
+        let mut out = [const { Ok(()) }; N];
+        for (slot, check) in out.iter_mut().zip(checks) {
+            *slot = match check {
+                Check::EcdsaP256 { key, message, signature } => self.ecdsa_p256(key, message, signature).await,
+                Check::RsaPkcs1Sha256 { key, message, signature } => {
+                    self.rsa_pkcs1_sha256(key, message, signature).await
+                }
+            };
+        }
+        out
+    }
+
     /// `signature` is fixed-width r‖s (64 bytes), as WebCrypto produces. High-S is accepted.
     async fn ecdsa_p256(&self, key: &P256Key, message: &[u8], signature: &[u8]) -> Result<(), VerifyError>;
 

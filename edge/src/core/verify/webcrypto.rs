@@ -9,7 +9,7 @@ use js_sys::{Array, Object, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CryptoKey, EcKeyImportParams, EcdsaParams, RsaHashedImportParams, SubtleCrypto, WorkerGlobalScope};
 
-use super::{P256Key, RsaKey, Verifier, VerifyError, check_lengths};
+use super::{Check, P256Key, RsaKey, Verifier, VerifyError, check_lengths};
 
 /// Most imported keys kept per isolate; the cache starts over when full.
 const MAX_CACHED_KEYS: usize = 256;
@@ -41,24 +41,6 @@ async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
     wasm_bindgen_futures::JsFuture::from(promise?).await
 }
 
-async fn import(kind: Kind, key: &[u8], cache: bool) -> Result<CryptoKey, VerifyError> {
-    if !cache {
-        return import_uncached(kind, key).await;
-    }
-    if let Some(found) = KEYS.with(|k| k.borrow().get(&(kind, key.to_vec())).cloned()) {
-        return Ok(found);
-    }
-    let imported = import_uncached(kind, key).await?;
-    KEYS.with(|k| {
-        let mut keys = k.borrow_mut();
-        if keys.len() >= MAX_CACHED_KEYS {
-            keys.clear();
-        }
-        keys.insert((kind, key.to_vec()), imported.clone());
-    });
-    Ok(imported)
-}
-
 async fn import_uncached(kind: Kind, key: &[u8]) -> Result<CryptoKey, VerifyError> {
     let subtle = subtle()?;
     let usages = Array::of1(&JsValue::from_str("verify"));
@@ -84,27 +66,128 @@ async fn import_uncached(kind: Kind, key: &[u8]) -> Result<CryptoKey, VerifyErro
     Ok(imported.unchecked_into())
 }
 
-async fn verify(algorithm: &Object, key: &CryptoKey, signature: &[u8], message: &[u8]) -> Result<(), VerifyError> {
-    let verdict = settle(subtle()?.verify_with_object_and_u8_array_and_u8_array(algorithm, key, signature, message))
-        .await
+fn cached(kind: Kind, key: &[u8]) -> Option<CryptoKey> {
+    KEYS.with(|k| k.borrow().get(&(kind, key.to_vec())).cloned())
+}
+
+fn remember(kind: Kind, key: &[u8], imported: &CryptoKey) {
+    KEYS.with(|k| {
+        let mut keys = k.borrow_mut();
+        if keys.len() >= MAX_CACHED_KEYS {
+            keys.clear();
+        }
+        keys.insert((kind, key.to_vec()), imported.clone());
+    });
+}
+
+fn ecdsa_params() -> Object {
+    EcdsaParams::new_with_str("ECDSA", "SHA-256").into()
+}
+
+fn rsa_params() -> Result<Object, VerifyError> {
+    let algorithm = Object::new();
+    js_sys::Reflect::set(&algorithm, &JsValue::from_str("name"), &JsValue::from_str("RSASSA-PKCS1-v1_5"))
         .map_err(backend)?;
-    if verdict.as_bool() == Some(true) { Ok(()) } else { Err(VerifyError::Mismatch) }
+    Ok(algorithm)
+}
+
+/// What one check of a batch needs from WebCrypto.
+struct Prepared<'a> {
+    kind: Kind,
+    key: &'a [u8],
+    cache: bool,
+    message: &'a [u8],
+    signature: &'a [u8],
 }
 
 impl Verifier for WebCrypto {
+    /// Imports the keys not cached (together), then all verifications together: two
+    /// awaits for a whole issue request instead of one per operation.
+    async fn verify_all<const N: usize>(&self, checks: [Check<'_>; N]) -> [Result<(), VerifyError>; N] {
+        let mut out = [const { Ok(()) }; N];
+        let prepared = checks.map(|check| match check {
+            Check::EcdsaP256 { key, message, signature } => {
+                Prepared { kind: Kind::EcdsaP256, key: &key.0, cache: true, message, signature }
+            }
+            Check::RsaPkcs1Sha256 { key, message, signature } => Prepared {
+                kind: Kind::RsaPkcs1Sha256,
+                key: &key.spki,
+                cache: key.long_lived,
+                message,
+                signature,
+            },
+        });
+        let mut keys: [Option<CryptoKey>; N] = [const { None }; N];
+        let mut imports = Vec::new();
+        for (i, p) in prepared.iter().enumerate() {
+            let expected = if p.kind == Kind::EcdsaP256 { 64 } else { 256 };
+            if let Err(e) = check_lengths(p.signature, expected) {
+                out[i] = Err(e);
+                continue;
+            }
+            match p.cache.then(|| cached(p.kind, p.key)).flatten() {
+                Some(key) => keys[i] = Some(key),
+                None => imports.push((i, import_uncached(p.kind, p.key))),
+            }
+        }
+        for (i, import) in imports {
+            match import.await {
+                Ok(key) => {
+                    if prepared[i].cache {
+                        remember(prepared[i].kind, prepared[i].key, &key);
+                    }
+                    keys[i] = Some(key);
+                }
+                Err(e) => out[i] = Err(e),
+            }
+        }
+        let Ok(subtle) = subtle() else {
+            return out.map(|_| Err(VerifyError::Backend("no crypto global".into())));
+        };
+        let verifications = Array::new();
+        let mut pending = Vec::new();
+        for (i, p) in prepared.iter().enumerate() {
+            let Some(key) = &keys[i] else { continue };
+            let algorithm = match p.kind {
+                Kind::EcdsaP256 => Ok(ecdsa_params()),
+                Kind::RsaPkcs1Sha256 => rsa_params(),
+            };
+            let promise = algorithm.and_then(|a| {
+                subtle.verify_with_object_and_u8_array_and_u8_array(&a, key, p.signature, p.message).map_err(backend)
+            });
+            match promise {
+                Ok(promise) => {
+                    verifications.push(&promise);
+                    pending.push(i);
+                }
+                Err(e) => out[i] = Err(e),
+            }
+        }
+        match settle(Ok(Promise::all(&verifications))).await {
+            Ok(verdicts) => {
+                let verdicts: Array = verdicts.unchecked_into();
+                for (n, i) in pending.into_iter().enumerate() {
+                    let valid = verdicts.get(n as u32).as_bool() == Some(true);
+                    out[i] = if valid { Ok(()) } else { Err(VerifyError::Mismatch) };
+                }
+            }
+            Err(e) => {
+                let e = backend(e);
+                for i in pending {
+                    out[i] = Err(e.clone());
+                }
+            }
+        }
+        out
+    }
+
     async fn ecdsa_p256(&self, key: &P256Key, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
-        check_lengths(signature, 64)?;
-        let key = import(Kind::EcdsaP256, &key.0, true).await?;
-        let algorithm = EcdsaParams::new_with_str("ECDSA", "SHA-256");
-        verify(&algorithm, &key, signature, message).await
+        let [result] = self.verify_all([Check::EcdsaP256 { key, message, signature }]).await;
+        result
     }
 
     async fn rsa_pkcs1_sha256(&self, key: &RsaKey, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
-        check_lengths(signature, 256)?;
-        let key = import(Kind::RsaPkcs1Sha256, &key.spki, key.long_lived).await?;
-        let algorithm = Object::new();
-        js_sys::Reflect::set(&algorithm, &JsValue::from_str("name"), &JsValue::from_str("RSASSA-PKCS1-v1_5"))
-            .map_err(backend)?;
-        verify(&algorithm, &key, signature, message).await
+        let [result] = self.verify_all([Check::RsaPkcs1Sha256 { key, message, signature }]).await;
+        result
     }
 }
