@@ -88,9 +88,16 @@ pub async fn bench(env: &Env, req: &mut Request) -> worker::Result<Response> {
         let envelope = crate::core::issue::parse_envelope(&request.envelope.0).map_err(|_| "envelope")?;
         let parsed = crate::core::issue::parse_request(&envelope.request.0).map_err(|_| "request")?;
         for _ in 0..request.iterations {
-            if crate::core::issue::verify_request_signatures(&WebCrypto, &config, &kiosk, &envelope, &parsed, request.now_ms)
-                .await
-                .is_ok()
+            if crate::core::issue::verify_request_signatures(
+                &WebCrypto,
+                &config,
+                &kiosk,
+                &envelope,
+                &parsed,
+                request.now_ms,
+            )
+            .await
+            .is_ok()
             {
                 verified += 1;
             }

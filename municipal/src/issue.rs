@@ -93,8 +93,12 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
     if card.serial_hex != forward.card_serial {
         return Err(MunicipalError::CardMismatch);
     }
-    verify_rsa_sha256(&card.rsa_key().map_err(|_| MunicipalError::CardMismatch)?, &card_message(&forward.request.0), &forward.card_signature.0)
-        .map_err(|_| MunicipalError::CardMismatch)?;
+    verify_rsa_sha256(
+        &card.rsa_key().map_err(|_| MunicipalError::CardMismatch)?,
+        &card_message(&forward.request.0),
+        &forward.card_signature.0,
+    )
+    .map_err(|_| MunicipalError::CardMismatch)?;
 
     let request_sha256 = hex::encode(sha256(&forward.request.0));
     if let Some(signed) = already_issued(db, &request.transaction_id, &request_sha256)? {

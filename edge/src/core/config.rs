@@ -4,8 +4,12 @@ use kofu_shared::Bytes;
 use kofu_shared::cert::ParsedCert;
 use p256::ecdsa::SigningKey;
 
+use super::verify::RsaKey;
+
 pub struct EdgeConfig {
     pub anchors: Vec<ParsedCert>,
+    /// Each anchor's key, past the key policy once (same order as `anchors`).
+    pub anchor_keys: Vec<RsaKey>,
     pub center_key: SigningKey,
     pub challenge_ttl_ms: u64,
 }
@@ -26,9 +30,14 @@ impl EdgeConfig {
     /// `anchors_pem`: one or more PEM certificates. `center_key_b64`: base64url PKCS#8 DER.
     pub fn from_text(anchors_pem: &str, center_key_b64: &str) -> Result<Self, ConfigError> {
         let anchors = parse_pem_bundle(anchors_pem)?;
+        let anchor_keys = anchors
+            .iter()
+            .enumerate()
+            .map(|(i, a)| RsaKey::anchor(&a.spki_der).map_err(|_| ConfigError::BadAnchor(i)))
+            .collect::<Result<_, _>>()?;
         let der = Bytes::decode(center_key_b64.trim()).map_err(|_| ConfigError::BadCenterKey)?;
         let center_key = kofu_shared::signing::p256_signing_key(&der).map_err(|_| ConfigError::BadCenterKey)?;
-        Ok(EdgeConfig { anchors, center_key, challenge_ttl_ms: kofu_shared::limits::CHALLENGE_TTL_MS })
+        Ok(EdgeConfig { anchors, anchor_keys, center_key, challenge_ttl_ms: kofu_shared::limits::CHALLENGE_TTL_MS })
     }
 }
 

@@ -141,7 +141,8 @@ pub async fn verify_request_signatures<V: Verifier>(
 ) -> Result<ParsedCert, EdgeError> {
     let kiosk_key = kiosk_key(kiosk)?;
     let kiosk_message = kiosk_message(&envelope.request.0, &envelope.card_signature.0);
-    let kiosk_check = Check::EcdsaP256 { key: &kiosk_key, message: &kiosk_message, signature: &envelope.kiosk_signature.0 };
+    let kiosk_check =
+        Check::EcdsaP256 { key: &kiosk_key, message: &kiosk_message, signature: &envelope.kiosk_signature.0 };
     let card = match card_and_anchor(config, request) {
         Ok(found) => found,
         Err(e) => {
@@ -151,11 +152,12 @@ pub async fn verify_request_signatures<V: Verifier>(
         }
     };
     let (card, anchor, anchor_key, card_key) = card;
+    let anchor_key = &config.anchor_keys[anchor_key];
     let card_message = card_message(&envelope.request.0);
     let [kiosk_result, chain_result, card_result] = verifier
         .verify_all([
             kiosk_check,
-            Check::RsaPkcs1Sha256 { key: &anchor_key, message: card.tbs_der(), signature: card.signature() },
+            Check::RsaPkcs1Sha256 { key: anchor_key, message: card.tbs_der(), signature: card.signature() },
             Check::RsaPkcs1Sha256 { key: &card_key, message: &card_message, signature: &envelope.card_signature.0 },
         ])
         .await;
@@ -175,20 +177,25 @@ fn kiosk_verdict(result: Result<(), VerifyError>) -> Result<(), EdgeError> {
     })
 }
 
-/// The card certificate parsed, its anchor, and both RSA keys past the key policy.
+/// The card certificate parsed, its anchor (and the anchor's index), and the card's RSA
+/// key past the key policy.
 fn card_and_anchor<'a>(
     config: &'a EdgeConfig,
     request: &IssueRequest,
-) -> Result<(ParsedCert, &'a ParsedCert, RsaKey, RsaKey), EdgeError> {
+) -> Result<(ParsedCert, &'a ParsedCert, usize, RsaKey), EdgeError> {
     let card = ParsedCert::parse(&request.card_certificate.0).map_err(EdgeError::CardCertificate)?;
-    let anchor = card.find_issuer(&config.anchors).ok_or(EdgeError::CardCertificate(CertError::Untrusted))?;
+    let index = config
+        .anchors
+        .iter()
+        .position(|a| a.subject_der == card.issuer_der)
+        .ok_or(EdgeError::CardCertificate(CertError::Untrusted))?;
+    let anchor = &config.anchors[index];
     if !card.signed_with_sha256_rsa() {
         return Err(EdgeError::CardCertificate(CertError::UnsupportedAlgorithm));
     }
     let unsupported = |_| EdgeError::CardCertificate(CertError::UnsupportedKey);
-    let anchor_key = RsaKey::anchor(&anchor.spki_der).map_err(unsupported)?;
     let card_key = RsaKey::from_spki(&card.spki_der).map_err(unsupported)?;
-    Ok((card, anchor, anchor_key, card_key))
+    Ok((card, anchor, index, card_key))
 }
 
 async fn card_residence<B: Backend>(backend: &B, card: &ParsedCert) -> Result<MunicipalityCode, EdgeError> {

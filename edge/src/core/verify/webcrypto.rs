@@ -14,23 +14,52 @@ use super::{Check, P256Key, RsaKey, Verifier, VerifyError, check_lengths};
 /// Most imported keys kept per isolate; the cache starts over when full.
 const MAX_CACHED_KEYS: usize = 256;
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    EcdsaP256,
-    RsaPkcs1Sha256,
+    EcdsaP256 = 0,
+    RsaPkcs1Sha256 = 1,
+}
+
+/// What stays the same for the isolate's life, looked up once: `crypto.subtle` and the
+/// two algorithm parameter objects (each JS call from wasm costs a boundary crossing).
+struct Runtime {
+    subtle: SubtleCrypto,
+    ecdsa: Object,
+    rsa: Object,
+    ec_import: Object,
+    rsa_import: Object,
+    usages: Array,
 }
 
 thread_local! {
-    static KEYS: RefCell<HashMap<(Kind, Vec<u8>), CryptoKey>> = RefCell::new(HashMap::new());
+    /// Imported keys by their bytes, one map per algorithm (looked up without allocating).
+    static KEYS: RefCell<[HashMap<Vec<u8>, CryptoKey>; 2]> = RefCell::new([HashMap::new(), HashMap::new()]);
+    static RUNTIME: Option<Runtime> = runtime();
+}
+
+fn runtime() -> Option<Runtime> {
+    let scope = js_sys::global().unchecked_into::<WorkerGlobalScope>();
+    let subtle = scope.crypto().ok()?.subtle();
+    let rsa_name = JsValue::from_str("RSASSA-PKCS1-v1_5");
+    let rsa = Object::new();
+    js_sys::Reflect::set(&rsa, &JsValue::from_str("name"), &rsa_name).ok()?;
+    let ec_import = EcKeyImportParams::new("ECDSA");
+    ec_import.set_named_curve("P-256");
+    let rsa_import: Object = RsaHashedImportParams::new(&JsValue::from_str("SHA-256")).into();
+    // web-sys's dictionary has no setter for the inherited `name`.
+    js_sys::Reflect::set(&rsa_import, &JsValue::from_str("name"), &rsa_name).ok()?;
+    Some(Runtime {
+        subtle,
+        ecdsa: EcdsaParams::new_with_str("ECDSA", "SHA-256").into(),
+        rsa,
+        ec_import: ec_import.into(),
+        rsa_import,
+        usages: Array::of1(&JsValue::from_str("verify")),
+    })
 }
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct WebCrypto;
-
-fn subtle() -> Result<SubtleCrypto, VerifyError> {
-    let scope = js_sys::global().unchecked_into::<WorkerGlobalScope>();
-    Ok(scope.crypto().map_err(|_| VerifyError::Backend("no crypto global".into()))?.subtle())
-}
 
 fn backend(e: JsValue) -> VerifyError {
     let name = js_sys::Reflect::get(&e, &JsValue::from_str("name")).ok().and_then(|n| n.as_string());
@@ -42,23 +71,16 @@ async fn settle(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
 }
 
 async fn import_uncached(kind: Kind, key: &[u8]) -> Result<CryptoKey, VerifyError> {
-    let subtle = subtle()?;
-    let usages = Array::of1(&JsValue::from_str("verify"));
+    let (subtle, algorithm, usages) = RUNTIME
+        .with(|r| {
+            r.as_ref().map(|r| {
+                let algorithm = if kind == Kind::EcdsaP256 { &r.ec_import } else { &r.rsa_import };
+                (r.subtle.clone(), algorithm.clone(), r.usages.clone())
+            })
+        })
+        .ok_or_else(|| VerifyError::Backend("no crypto".into()))?;
+    let format = if kind == Kind::EcdsaP256 { "raw" } else { "spki" };
     let data: Object = Uint8Array::from(key).into();
-    let (format, algorithm): (&str, Object) = match kind {
-        Kind::EcdsaP256 => {
-            let params = EcKeyImportParams::new("ECDSA");
-            params.set_named_curve("P-256");
-            ("raw", params.into())
-        }
-        Kind::RsaPkcs1Sha256 => {
-            let params: Object = RsaHashedImportParams::new(&JsValue::from_str("SHA-256")).into();
-            // web-sys's dictionary has no setter for the inherited `name`.
-            js_sys::Reflect::set(&params, &JsValue::from_str("name"), &JsValue::from_str("RSASSA-PKCS1-v1_5"))
-                .map_err(backend)?;
-            ("spki", params)
-        }
-    };
     let imported = settle(subtle.import_key_with_object(format, &data, &algorithm, false, &usages))
         .await
         // A key WebCrypto will not import (not on the curve, malformed) is the key's fault.
@@ -67,28 +89,17 @@ async fn import_uncached(kind: Kind, key: &[u8]) -> Result<CryptoKey, VerifyErro
 }
 
 fn cached(kind: Kind, key: &[u8]) -> Option<CryptoKey> {
-    KEYS.with(|k| k.borrow().get(&(kind, key.to_vec())).cloned())
+    KEYS.with(|k| k.borrow()[kind as usize].get(key).cloned())
 }
 
 fn remember(kind: Kind, key: &[u8], imported: &CryptoKey) {
     KEYS.with(|k| {
-        let mut keys = k.borrow_mut();
+        let keys = &mut k.borrow_mut()[kind as usize];
         if keys.len() >= MAX_CACHED_KEYS {
             keys.clear();
         }
-        keys.insert((kind, key.to_vec()), imported.clone());
+        keys.insert(key.to_vec(), imported.clone());
     });
-}
-
-fn ecdsa_params() -> Object {
-    EcdsaParams::new_with_str("ECDSA", "SHA-256").into()
-}
-
-fn rsa_params() -> Result<Object, VerifyError> {
-    let algorithm = Object::new();
-    js_sys::Reflect::set(&algorithm, &JsValue::from_str("name"), &JsValue::from_str("RSASSA-PKCS1-v1_5"))
-        .map_err(backend)?;
-    Ok(algorithm)
 }
 
 /// What one check of a batch needs from WebCrypto.
@@ -109,13 +120,9 @@ impl Verifier for WebCrypto {
             Check::EcdsaP256 { key, message, signature } => {
                 Prepared { kind: Kind::EcdsaP256, key: &key.0, cache: true, message, signature }
             }
-            Check::RsaPkcs1Sha256 { key, message, signature } => Prepared {
-                kind: Kind::RsaPkcs1Sha256,
-                key: &key.spki,
-                cache: key.long_lived,
-                message,
-                signature,
-            },
+            Check::RsaPkcs1Sha256 { key, message, signature } => {
+                Prepared { kind: Kind::RsaPkcs1Sha256, key: &key.spki, cache: key.long_lived, message, signature }
+            }
         });
         let mut keys: [Option<CryptoKey>; N] = [const { None }; N];
         let mut imports = Vec::new();
@@ -141,20 +148,19 @@ impl Verifier for WebCrypto {
                 Err(e) => out[i] = Err(e),
             }
         }
-        let Ok(subtle) = subtle() else {
-            return out.map(|_| Err(VerifyError::Backend("no crypto global".into())));
+        let Some((subtle, ecdsa, rsa)) =
+            RUNTIME.with(|r| r.as_ref().map(|r| (r.subtle.clone(), r.ecdsa.clone(), r.rsa.clone())))
+        else {
+            return out.map(|_| Err(VerifyError::Backend("no crypto".into())));
         };
         let verifications = Array::new();
         let mut pending = Vec::new();
         for (i, p) in prepared.iter().enumerate() {
             let Some(key) = &keys[i] else { continue };
-            let algorithm = match p.kind {
-                Kind::EcdsaP256 => Ok(ecdsa_params()),
-                Kind::RsaPkcs1Sha256 => rsa_params(),
-            };
-            let promise = algorithm.and_then(|a| {
-                subtle.verify_with_object_and_u8_array_and_u8_array(&a, key, p.signature, p.message).map_err(backend)
-            });
+            let algorithm = if p.kind == Kind::EcdsaP256 { &ecdsa } else { &rsa };
+            let promise = subtle
+                .verify_with_object_and_u8_array_and_u8_array(algorithm, key, p.signature, p.message)
+                .map_err(backend);
             match promise {
                 Ok(promise) => {
                     verifications.push(&promise);
