@@ -3,6 +3,7 @@
 use kofu_shared::Bytes;
 use kofu_shared::cert::ParsedCert;
 use p256::ecdsa::SigningKey;
+use zeroize::Zeroizing;
 
 use super::verify::RsaKey;
 
@@ -11,6 +12,8 @@ pub struct EdgeConfig {
     /// Each anchor's key, past the key policy once (same order as `anchors`).
     pub anchor_keys: Vec<RsaKey>,
     pub center_key: SigningKey,
+    /// The same key as PKCS#8 DER, for backends that import it (WebCrypto).
+    pub center_key_pkcs8: Zeroizing<Vec<u8>>,
     pub challenge_ttl_ms: u64,
 }
 
@@ -35,9 +38,15 @@ impl EdgeConfig {
             .enumerate()
             .map(|(i, a)| RsaKey::anchor(&a.spki_der).map_err(|_| ConfigError::BadAnchor(i)))
             .collect::<Result<_, _>>()?;
-        let der = Bytes::decode(center_key_b64.trim()).map_err(|_| ConfigError::BadCenterKey)?;
+        let der = Zeroizing::new(Bytes::decode(center_key_b64.trim()).map_err(|_| ConfigError::BadCenterKey)?);
         let center_key = kofu_shared::signing::p256_signing_key(&der).map_err(|_| ConfigError::BadCenterKey)?;
-        Ok(EdgeConfig { anchors, anchor_keys, center_key, challenge_ttl_ms: kofu_shared::limits::CHALLENGE_TTL_MS })
+        Ok(EdgeConfig {
+            anchors,
+            anchor_keys,
+            center_key,
+            center_key_pkcs8: der,
+            challenge_ttl_ms: kofu_shared::limits::CHALLENGE_TTL_MS,
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 
 use kofu_shared::cert::{CertError, ParsedCert};
 use kofu_shared::limits::{CHALLENGE_BYTES, MAX_BODY_BYTES, MAX_CARD_CERT_BYTES, MAX_DOCUMENT_BYTES};
-use kofu_shared::signing::{card_message, center_message, kiosk_message, p256_sign};
+use kofu_shared::signing::{card_message, center_message, kiosk_message};
 use kofu_shared::wire::{
     CardStatus, CardStatusQuery, Forward, ForwardEnvelope, IssueEnvelope, IssueRequest, IssueResponse, MunicipalAnswer,
     PROTOCOL_VERSION, is_kiosk_id, is_transaction_id, parse_limited,
@@ -12,7 +12,7 @@ use kofu_shared::wire::{
 use kofu_shared::{ApiError, ErrorCode, MunicipalityCode};
 
 use super::challenge::parse_error;
-use super::verify::{Check, P256Key, RsaKey, Verifier, VerifyError};
+use super::verify::{CenterSigner, Check, P256Key, RsaKey, Verifier, VerifyError};
 use super::{Backend, ChallengeOutcome, EdgeConfig, EdgeError, KioskRecord, MunicipalityRecord};
 
 /// Most copies of one certificate in one transaction.
@@ -21,7 +21,7 @@ pub const MAX_COPIES: u8 = 10;
 const CARD_SIGNATURE_BYTES: usize = 256;
 
 /// Runs the whole pipeline and returns what the kiosk receives.
-pub async fn issue<B: Backend, V: Verifier>(
+pub async fn issue<B: Backend, V: Verifier + CenterSigner>(
     config: &EdgeConfig,
     backend: &B,
     verifier: &V,
@@ -38,7 +38,7 @@ pub async fn issue<B: Backend, V: Verifier>(
     if !municipality.hours.is_open(now_ms) {
         return Err(EdgeError::OutsideServiceHours);
     }
-    let forward = attest(config, &envelope, &card, municipality_code, now_ms)?;
+    let forward = attest(verifier, config, &envelope, &card, municipality_code, now_ms).await?;
     remember(backend, &request, municipality_code, now_ms).await?;
     let answer = forward_to_municipality(backend, &municipality, forward).await?;
     Ok(IssueResponse {
@@ -223,7 +223,8 @@ async fn enabled_municipality<B: Backend>(
 }
 
 /// The center's attestation over exactly the bytes it forwards.
-pub fn attest(
+pub async fn attest<S: CenterSigner>(
+    signer: &S,
     config: &EdgeConfig,
     envelope: &IssueEnvelope,
     card: &ParsedCert,
@@ -239,7 +240,10 @@ pub fn attest(
         verified_at: now_ms,
     };
     let forward_bytes = serde_json::to_vec(&forward).map_err(|_| EdgeError::Malformed("forward"))?;
-    let attestation = p256_sign(&config.center_key, &center_message(&forward_bytes));
+    let attestation = signer
+        .sign_center(config, &center_message(&forward_bytes))
+        .await
+        .map_err(|_| EdgeError::Storage(super::BackendError::Storage(String::from("center key unusable"))))?;
     let envelope = ForwardEnvelope { forward: forward_bytes.into(), attestation: attestation.to_vec().into() };
     serde_json::to_vec(&envelope).map_err(|_| EdgeError::Malformed("forward"))
 }

@@ -3,7 +3,7 @@
 //! report on to the municipality with its attestation, and records the outcome.
 
 use kofu_shared::limits::MAX_BODY_BYTES;
-use kofu_shared::signing::{center_outcome_message, outcome_message, p256_sign};
+use kofu_shared::signing::{center_outcome_message, outcome_message};
 use kofu_shared::wire::{
     OutcomeAck, OutcomeEnvelope, OutcomeForward, OutcomeReport, PROTOCOL_VERSION, PrintOutcome, is_kiosk_id,
     is_transaction_id, parse_limited,
@@ -12,10 +12,10 @@ use kofu_shared::{ApiError, ErrorCode};
 
 use super::challenge::parse_error;
 use super::issue::{active_kiosk, kiosk_key, municipal_url};
-use super::verify::Verifier;
+use super::verify::{CenterSigner, Verifier};
 use super::{Backend, BackendError, EdgeConfig, EdgeError};
 
-pub async fn report_outcome<B: Backend, V: Verifier>(
+pub async fn report_outcome<B: Backend, V: Verifier + CenterSigner>(
     config: &EdgeConfig,
     backend: &B,
     verifier: &V,
@@ -58,7 +58,10 @@ pub async fn report_outcome<B: Backend, V: Verifier>(
         verified_at: now_ms,
     };
     let forward_bytes = serde_json::to_vec(&forward).map_err(|_| EdgeError::Malformed("forward"))?;
-    let attestation = p256_sign(&config.center_key, &center_outcome_message(&forward_bytes));
+    let attestation = verifier
+        .sign_center(config, &center_outcome_message(&forward_bytes))
+        .await
+        .map_err(|_| EdgeError::Storage(BackendError::Storage("center key unusable".into())))?;
     let body = serde_json::to_vec(&kofu_shared::wire::ForwardEnvelope {
         forward: forward_bytes.into(),
         attestation: attestation.to_vec().into(),

@@ -74,7 +74,10 @@ fn worker_sample(url: &str, body: &dyn Fn(u32) -> Vec<u8>, n: u32) -> f64 {
 
 /// Samples every worker in turn, round after round, so all of them see the same machine
 /// (two cores, shared with everything else); returns each one's samples.
-fn interleaved(workers: &[(&str, &dyn Fn(u32) -> Vec<u8>, u32)], rounds: usize) -> Vec<Vec<f64>> {
+/// A worker to sample: URL, request body for n iterations, n.
+type Sampled<'a> = (&'a str, &'a dyn Fn(u32) -> Vec<u8>, u32);
+
+fn interleaved(workers: &[Sampled<'_>], rounds: usize) -> Vec<Vec<f64>> {
     for (url, body, n) in workers {
         // Warm-up: JIT, and the keys each worker caches.
         worker_sample(url, body, n / 4);
@@ -182,7 +185,10 @@ fn load(envelopes: Vec<Vec<u8>>, clients: usize) -> (f64, f64, f64, usize) {
         for _ in 0..clients {
             s.spawn(|| {
                 let agent = agent();
-                while let Some(body) = queue.lock().unwrap().pop() {
+                loop {
+                    // Taken in its own statement: a `while let` would hold the lock while sending.
+                    let next = queue.lock().unwrap().pop();
+                    let Some(body) = next else { break };
                     let sent = Instant::now();
                     let ok = agent
                         .post(&url)

@@ -128,3 +128,10 @@ pub trait Verifier {
 fn check_lengths(signature: &[u8], expected: usize) -> Result<(), VerifyError> {
     if signature.len() == expected { Ok(()) } else { Err(VerifyError::Encoding) }
 }
+
+/// The center's own signatures (attestations): ECDSA P-256 / SHA-256, r‖s, with the key
+/// from the configuration. Same backends as [`Verifier`].
+#[allow(async_fn_in_trait)]
+pub trait CenterSigner {
+    async fn sign_center(&self, config: &super::EdgeConfig, message: &[u8]) -> Result<[u8; 64], VerifyError>;
+}

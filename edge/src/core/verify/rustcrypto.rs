@@ -7,7 +7,7 @@ use rsa::pkcs1v15::Pkcs1v15Sign;
 use rsa::pkcs8::DecodePublicKey;
 use sha2::{Digest, Sha256};
 
-use super::{P256Key, RsaKey, Verifier, VerifyError, check_lengths};
+use super::{CenterSigner, P256Key, RsaKey, Verifier, VerifyError, check_lengths};
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RustCrypto;
@@ -28,5 +28,11 @@ impl Verifier for RustCrypto {
         let key = rsa::PublicKey::from_public_key_der(&key.spki).map_err(|_| VerifyError::Key)?;
         let hashed = Sha256::digest(message);
         key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, signature).map_err(|_| VerifyError::Mismatch)
+    }
+}
+
+impl CenterSigner for RustCrypto {
+    async fn sign_center(&self, config: &crate::core::EdgeConfig, message: &[u8]) -> Result<[u8; 64], VerifyError> {
+        Ok(kofu_shared::signing::p256_sign(&config.center_key, message))
     }
 }

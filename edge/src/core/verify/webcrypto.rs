@@ -9,7 +9,7 @@ use js_sys::{Array, Object, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{CryptoKey, EcKeyImportParams, EcdsaParams, RsaHashedImportParams, SubtleCrypto, WorkerGlobalScope};
 
-use super::{Check, P256Key, RsaKey, Verifier, VerifyError, check_lengths};
+use super::{CenterSigner, Check, P256Key, RsaKey, Verifier, VerifyError, check_lengths};
 
 /// Most imported keys kept per isolate; the cache starts over when full.
 const MAX_CACHED_KEYS: usize = 256;
@@ -35,6 +35,8 @@ thread_local! {
     /// Imported keys by their bytes, one map per algorithm (looked up without allocating).
     static KEYS: RefCell<[HashMap<Vec<u8>, CryptoKey>; 2]> = RefCell::new([HashMap::new(), HashMap::new()]);
     static RUNTIME: Option<Runtime> = runtime();
+    /// The center's signing key, imported once (non-extractable), by its public point.
+    static CENTER_KEY: RefCell<Option<(Vec<u8>, CryptoKey)>> = const { RefCell::new(None) };
 }
 
 fn runtime() -> Option<Runtime> {
@@ -195,5 +197,33 @@ impl Verifier for WebCrypto {
     async fn rsa_pkcs1_sha256(&self, key: &RsaKey, message: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
         let [result] = self.verify_all([Check::RsaPkcs1Sha256 { key, message, signature }]).await;
         result
+    }
+}
+
+impl CenterSigner for WebCrypto {
+    async fn sign_center(&self, config: &crate::core::EdgeConfig, message: &[u8]) -> Result<[u8; 64], VerifyError> {
+        let public = config.center_key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
+        let known = CENTER_KEY.with(|c| c.borrow().as_ref().filter(|(p, _)| *p == public).map(|(_, k)| k.clone()));
+        let (subtle, ecdsa, import) = RUNTIME
+            .with(|r| r.as_ref().map(|r| (r.subtle.clone(), r.ecdsa.clone(), r.ec_import.clone())))
+            .ok_or_else(|| VerifyError::Backend("no crypto".into()))?;
+        let key = match known {
+            Some(key) => key,
+            None => {
+                let data: Object = Uint8Array::from(&config.center_key_pkcs8[..]).into();
+                let usages = Array::of1(&JsValue::from_str("sign"));
+                let key: CryptoKey = settle(subtle.import_key_with_object("pkcs8", &data, &import, false, &usages))
+                    .await
+                    .map_err(|_| VerifyError::Key)?
+                    .unchecked_into();
+                // The copy handed to WebCrypto held the private key.
+                data.unchecked_ref::<Uint8Array>().fill(0, 0, config.center_key_pkcs8.len() as u32);
+                CENTER_KEY.with(|c| *c.borrow_mut() = Some((public, key.clone())));
+                key
+            }
+        };
+        let signature = settle(subtle.sign_with_object_and_u8_array(&ecdsa, &key, message)).await.map_err(backend)?;
+        let bytes = Uint8Array::new(&signature).to_vec();
+        bytes.try_into().map_err(|_| VerifyError::Backend("signature size".into()))
     }
 }
