@@ -13,7 +13,7 @@ use crate::core::outcome::report_outcome;
 use crate::core::verify::webcrypto::WebCrypto;
 use crate::core::{
     Backend, BackendError, ChallengeOutcome, EdgeConfig, EdgeError, HttpAnswer, KioskRecord, MunicipalityRecord,
-    SERVICE, TransactionRecord, VERSION,
+    SCHEMA_VERSION, SERVICE, TransactionRecord, VERSION,
 };
 use kofu_shared::limits::MAX_BODY_BYTES;
 use kofu_shared::wire::{CardStatusAnswer, CardStatusQuery, Health, parse_limited};
@@ -69,13 +69,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: worker::Context) -> worker::Res
 
 async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> worker::Result<Response> {
     let outcome = match (method, path) {
-        (Method::Get, "/v1/health") => {
-            return Response::from_json(&Health {
-                status: "ok".into(),
-                service: SERVICE.into(),
-                version: VERSION.into(),
-            });
-        }
+        (Method::Get, "/v1/health") => return health(env).await,
         (Method::Post, "/v1/challenges") => challenge(req, env).await,
         (Method::Post, "/v1/issue") => issue_route(req, env).await,
         (Method::Post, "/v1/outcome") => outcome_route(req, env).await,
@@ -96,6 +90,22 @@ async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> wor
             Response::from_json(&e.to_api_error()).map(|r| r.with_status(e.code().http_status()))
         }
     }
+}
+
+/// Version, and the schema the database is at (migrations wrangler recorded as applied).
+async fn health(env: &Env) -> worker::Result<Response> {
+    #[derive(Deserialize)]
+    struct Count {
+        applied: u32,
+    }
+    let schema = match env.d1("DB") {
+        Ok(db) => db.prepare("SELECT count(*) AS applied FROM d1_migrations").first::<Count>(None).await.ok().flatten(),
+        Err(_) => None,
+    }
+    .map(|c| c.applied);
+    let status = if schema == Some(SCHEMA_VERSION) { "ok" } else { "schema_mismatch" };
+    let health = Health { status: status.into(), service: SERVICE.into(), version: VERSION.into(), schema };
+    Response::from_json(&health).map(|r| r.with_status(if status == "ok" { 200 } else { 503 }))
 }
 
 async fn challenge(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {

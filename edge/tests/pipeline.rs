@@ -401,3 +401,24 @@ fn error_bodies_never_echo_input() {
     let err = EdgeError::Malformed("body").to_api_error();
     assert_eq!(err.to_json(), r#"{"error":{"code":"bad_request","message":"malformed request: body"}}"#);
 }
+
+/// Two anchors with one name (J-LIS's 2015 and 2023 CAs share theirs): the card chains to
+/// the one whose key verifies, in either order; with only the other, it is refused.
+#[test]
+fn anchors_sharing_a_name_are_each_tried() {
+    let current = String::from_utf8(fixture("test-jpki-ca.cert.pem")).unwrap();
+    let previous = String::from_utf8(fixture("test-jpki-ca-previous.cert.pem")).unwrap();
+    let center = Bytes::encode(&fixture("center.key.der"));
+    for bundle in [format!("{previous}\n{current}"), format!("{current}\n{previous}")] {
+        let config = EdgeConfig::from_text(&bundle, &center).unwrap();
+        let backend = backend();
+        let (_, _, body) = kiosk_request(&config, &backend, "card-1");
+        block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap();
+    }
+    let config = EdgeConfig::from_text(&previous, &center).unwrap();
+    let backend = backend();
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
+    let err = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err();
+    assert_eq!(err, EdgeError::CardCertificate(CertError::BadSignature));
+    assert!(backend.forwarded.borrow().is_empty());
+}

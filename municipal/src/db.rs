@@ -5,6 +5,9 @@ use std::sync::Mutex;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Applied in order, each once: `PRAGMA user_version` counts those applied.
+/// Migrations this build applies (and `/health` reports).
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
 const MIGRATIONS: &[&str] =
     &[include_str!("../migrations/0001_residents.sql"), include_str!("../migrations/0002_eligibility.sql")];
 

@@ -50,7 +50,12 @@ async fn access_log(request: Request, next: Next) -> Response {
 async fn health() -> impl IntoResponse {
     json(
         StatusCode::OK,
-        &Health { status: "ok".into(), service: "kofu-municipal".into(), version: env!("CARGO_PKG_VERSION").into() },
+        &Health {
+            status: "ok".into(),
+            service: "kofu-municipal".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            schema: Some(crate::db::SCHEMA_VERSION),
+        },
     )
 }
 

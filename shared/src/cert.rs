@@ -116,11 +116,6 @@ impl ParsedCert {
         self.signature_algorithm == SHA256_WITH_RSA
     }
 
-    /// The anchor among `anchors` whose subject is this certificate's issuer.
-    pub fn find_issuer<'a>(&self, anchors: &'a [ParsedCert]) -> Option<&'a ParsedCert> {
-        anchors.iter().find(|a| a.subject_der == self.issuer_der)
-    }
-
     pub fn issuer_sha256(&self) -> [u8; 32] {
         Sha256::digest(&self.issuer_der).into()
     }
@@ -140,10 +135,13 @@ impl ParsedCert {
         verify_rsa_sha256(&issuer.rsa_key()?, &self.tbs_der, &self.signature)
     }
 
-    /// Finds the anchor that issued this certificate and checks its signature and both validity periods.
+    /// Finds the anchor that issued this certificate (anchors may share a name, as J-LIS's
+    /// 2015 and 2023 CAs do: the one whose key verifies is the issuer) and checks both
+    /// validity periods.
     pub fn verify_chain(&self, anchors: &[ParsedCert], now_ms: u64) -> Result<(), CertError> {
-        let anchor = anchors.iter().find(|a| a.subject_der == self.issuer_der).ok_or(CertError::Untrusted)?;
-        self.verify_issued_by(anchor)?;
+        let mut named = anchors.iter().filter(|a| a.subject_der == self.issuer_der).peekable();
+        named.peek().ok_or(CertError::Untrusted)?;
+        let anchor = named.find(|a| self.verify_issued_by(a).is_ok()).ok_or(CertError::BadSignature)?;
         if !self.is_valid_at(now_ms) || !anchor.is_valid_at(now_ms) {
             return Err(CertError::OutOfDate);
         }
@@ -196,6 +194,7 @@ mod tests {
     const CARD: &[u8] = include_bytes!("../../fixtures/test-only/card-1.cert.der");
     const ROGUE_CARD: &[u8] = include_bytes!("../../fixtures/test-only/card-rogue.cert.der");
     const JLIS_2023: &str = include_str!("../../../shared/trust/jpki/auth_ca_2023.pem");
+    const JLIS_2015: &str = include_str!("../../../shared/trust/jpki/auth_ca_2015.pem");
 
     fn now_ms() -> u64 {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
@@ -208,6 +207,17 @@ mod tests {
         assert_eq!(card.serial_hex, "4b4f465500000001");
         card.verify_chain(std::slice::from_ref(&ca), now_ms()).unwrap();
         assert_eq!(card.verify_chain(&[ca], 0), Err(CertError::OutOfDate));
+    }
+
+    #[test]
+    fn anchors_sharing_a_name_are_each_tried() {
+        const PREVIOUS: &[u8] = include_bytes!("../../fixtures/test-only/test-jpki-ca-previous.cert.der");
+        let (ca, previous) = (ParsedCert::parse(CA).unwrap(), ParsedCert::parse(PREVIOUS).unwrap());
+        assert_eq!(ca.subject_der, previous.subject_der);
+        let card = ParsedCert::parse(CARD).unwrap();
+        card.verify_chain(&[previous, ca], now_ms()).unwrap();
+        let previous = ParsedCert::parse(PREVIOUS).unwrap();
+        assert_eq!(card.verify_chain(&[previous], now_ms()), Err(CertError::BadSignature));
     }
 
     #[test]
@@ -229,12 +239,16 @@ mod tests {
         assert_eq!(card.verify_chain(&[ca], now_ms()), Err(CertError::BadSignature));
     }
 
+    /// Both J-LIS user-authentication CAs parse and verify their own self-signature.
     #[test]
-    fn real_jlis_anchor_parses() {
-        let b64: String = JLIS_2023.lines().filter(|l| !l.starts_with("-----")).collect();
-        let der = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap();
-        let ca = ParsedCert::parse(&der).unwrap();
-        ca.verify_issued_by(&ParsedCert::parse(&der).unwrap()).unwrap();
+    fn real_jlis_anchors_parse_and_verify_themselves() {
+        for pem in [JLIS_2023, JLIS_2015] {
+            let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+            let der = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap();
+            let ca = ParsedCert::parse(&der).unwrap();
+            assert_eq!(ca.issuer_der, ca.subject_der, "self-issued");
+            ca.verify_issued_by(&ParsedCert::parse(&der).unwrap()).unwrap();
+        }
     }
 
     /// The light reader sees exactly what a full `x509_cert::Certificate` decode sees.

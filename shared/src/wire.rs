@@ -239,9 +239,13 @@ pub struct OutcomeAck {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Health {
+    /// `ok`, or `schema_mismatch` when the database is not at the schema this build expects.
     pub status: String,
     pub service: String,
     pub version: String,
+    /// Database migrations applied (the edge's D1); absent where a service has none to report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<u32>,
 }
 
 /// Validation service query (JPKI service-centre stand-in).

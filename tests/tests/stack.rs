@@ -43,6 +43,7 @@ fn health_of_edge_and_municipal() {
     assert_eq!(status, 200);
     let health: Health = serde_json::from_slice(&body).unwrap();
     assert_eq!(health.service, "kofu-edge");
+    assert_eq!((health.status.as_str(), health.schema), ("ok", Some(kofu_edge::core::SCHEMA_VERSION)));
     assert_eq!(get(&format!("{}/health", env("KOFU_MUNICIPAL_URL"))).0, 200);
 }
 

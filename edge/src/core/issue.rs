@@ -151,19 +151,33 @@ pub async fn verify_request_signatures<V: Verifier>(
             return Err(e);
         }
     };
-    let (card, anchor, anchor_key, card_key) = card;
-    let anchor_key = &config.anchor_keys[anchor_key];
+    let (card, candidates, card_key) = card;
+    let chain_check = |i: usize| Check::RsaPkcs1Sha256 {
+        key: &config.anchor_keys[i],
+        message: card.tbs_der(),
+        signature: card.signature(),
+    };
     let card_message = card_message(&envelope.request.0);
-    let [kiosk_result, chain_result, card_result] = verifier
+    let [kiosk_result, mut chain_result, card_result] = verifier
         .verify_all([
             kiosk_check,
-            Check::RsaPkcs1Sha256 { key: anchor_key, message: card.tbs_der(), signature: card.signature() },
+            chain_check(candidates[0]),
             Check::RsaPkcs1Sha256 { key: &card_key, message: &card_message, signature: &envelope.card_signature.0 },
         ])
         .await;
     kiosk_verdict(kiosk_result)?;
+    // Anchors may share a name (J-LIS's 2015 and 2023 CAs do): the one whose key verifies
+    // is the issuer. The first candidate went with the batch; others only when it failed.
+    let mut anchor = candidates[0];
+    for &other in &candidates[1..] {
+        if chain_result.is_ok() {
+            break;
+        }
+        let [result] = verifier.verify_all([chain_check(other)]).await;
+        (chain_result, anchor) = (result, other);
+    }
     chain_result.map_err(|_| EdgeError::CardCertificate(CertError::BadSignature))?;
-    if !card.is_valid_at(now_ms) || !anchor.is_valid_at(now_ms) {
+    if !card.is_valid_at(now_ms) || !config.anchors[anchor].is_valid_at(now_ms) {
         return Err(EdgeError::CardCertificate(CertError::OutOfDate));
     }
     card_result.map_err(|_| EdgeError::CardSignature)?;
@@ -177,25 +191,21 @@ fn kiosk_verdict(result: Result<(), VerifyError>) -> Result<(), EdgeError> {
     })
 }
 
-/// The card certificate parsed, its anchor (and the anchor's index), and the card's RSA
-/// key past the key policy.
-fn card_and_anchor<'a>(
-    config: &'a EdgeConfig,
-    request: &IssueRequest,
-) -> Result<(ParsedCert, &'a ParsedCert, usize, RsaKey), EdgeError> {
+/// The card certificate parsed, the anchors named as its issuer (indexes, at least one),
+/// and the card's RSA key past the key policy.
+fn card_and_anchor(config: &EdgeConfig, request: &IssueRequest) -> Result<(ParsedCert, Vec<usize>, RsaKey), EdgeError> {
     let card = ParsedCert::parse(&request.card_certificate.0).map_err(EdgeError::CardCertificate)?;
-    let index = config
-        .anchors
-        .iter()
-        .position(|a| a.subject_der == card.issuer_der)
-        .ok_or(EdgeError::CardCertificate(CertError::Untrusted))?;
-    let anchor = &config.anchors[index];
+    let candidates: Vec<usize> =
+        (0..config.anchors.len()).filter(|&i| config.anchors[i].subject_der == card.issuer_der).collect();
+    if candidates.is_empty() {
+        return Err(EdgeError::CardCertificate(CertError::Untrusted));
+    }
     if !card.signed_with_sha256_rsa() {
         return Err(EdgeError::CardCertificate(CertError::UnsupportedAlgorithm));
     }
     let unsupported = |_| EdgeError::CardCertificate(CertError::UnsupportedKey);
     let card_key = RsaKey::from_spki(&card.spki_der).map_err(unsupported)?;
-    Ok((card, anchor, index, card_key))
+    Ok((card, candidates, card_key))
 }
 
 async fn card_residence<B: Backend>(backend: &B, card: &ParsedCert) -> Result<MunicipalityCode, EdgeError> {

@@ -18,3 +18,19 @@ pub use error::EdgeError;
 
 pub const SERVICE: &str = "kofu-edge";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The D1 migrations (edge/migrations) this build expects applied; `GET /v1/health` reports
+/// whether the database is there, so a deploy that forgot `migrations apply` shows at once.
+pub const SCHEMA_VERSION: u32 = 3;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn schema_version_counts_the_migrations() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let count = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension() == Some("sql".as_ref()))
+            .count();
+        assert_eq!(count as u32, super::SCHEMA_VERSION);
+    }
+}
