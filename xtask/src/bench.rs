@@ -14,7 +14,7 @@ use crate::{Result, build, root, run};
 
 const JS_PEER_PORT: u16 = 28800;
 
-const BUDGET_BYTES: usize = 250 * 1024;
+pub const BUDGET_BYTES: usize = 250 * 1024;
 
 fn gzip_len(path: &Path) -> Result<usize> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -24,7 +24,7 @@ fn gzip_len(path: &Path) -> Result<usize> {
 }
 
 /// Files in `dir` whose name ends with one of `suffixes`.
-fn files(dir: &Path, suffixes: &[&str]) -> Result<Vec<PathBuf>> {
+pub fn files(dir: &Path, suffixes: &[&str]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();
@@ -36,7 +36,7 @@ fn files(dir: &Path, suffixes: &[&str]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn total_gzip(paths: &[PathBuf]) -> Result<usize> {
+pub fn total_gzip(paths: &[PathBuf]) -> Result<usize> {
     paths.iter().map(|p| gzip_len(p)).sum()
 }
 

@@ -3,6 +3,7 @@
 
 mod bench;
 mod build;
+mod deploy;
 mod fuzz;
 mod privacy;
 mod stack;
@@ -20,12 +21,15 @@ fn main() -> ExitCode {
         Some("dev") => dev(),
         Some("test") => test(),
         Some("bench") => tools::ensure(tools::Need::Dev).and_then(|()| bench::bench()),
+        Some("deploy") => deploy::deploy(&args[1..]),
         Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
             None => fuzz::fuzz(fuzz::DEFAULT_SECONDS),
             Some(Ok(seconds)) => fuzz::fuzz(seconds),
             Some(Err(_)) => Err(String::from("usage: cargo xtask fuzz [seconds per target]")),
         },
-        _ => Err(String::from("usage: cargo xtask setup|dev|test|bench|fuzz [seconds]")),
+        _ => Err(String::from(
+            "usage: cargo xtask setup|dev|test|bench|fuzz [seconds]|deploy --env <staging|production> [--dry-run]",
+        )),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
