@@ -7,8 +7,10 @@ use std::rc::Rc;
 use serde::Deserialize;
 use worker::{AbortSignal, Cors, D1Database, Date, Env, Fetch, Headers, Method, Request, RequestInit, Response, event};
 
+use crate::core::audit::{AuditEntry, AuditRecord};
 use crate::core::challenge::create_challenge;
 use crate::core::issue::issue;
+use crate::core::ops::{OpsCredentials, authorize, verify_audit};
 use crate::core::outcome::report_outcome;
 use crate::core::verify::webcrypto::WebCrypto;
 use crate::core::{
@@ -34,7 +36,14 @@ pub(crate) fn config(env: &Env) -> Result<Rc<EdgeConfig>, EdgeError> {
         }
         let anchors = text_binding(env, "TRUST_ANCHORS")?;
         let center_key = text_binding(env, "CENTER_KEY")?;
-        let config = Rc::new(EdgeConfig::from_text(&anchors, &center_key).map_err(|e| {
+        let mut config = EdgeConfig::from_text(&anchors, &center_key);
+        if let Ok(audit_key) = env.secret("AUDIT_KEY") {
+            config = config.and_then(|c| c.with_audit_key(&audit_key.to_string()));
+        }
+        if let Ok(ops_keys) = env.var("OPS_KEYS") {
+            config = config.and_then(|c| c.with_ops_keys(&ops_keys.to_string()));
+        }
+        let config = Rc::new(config.map_err(|e| {
             worker::console_error!("configuration: {e}");
             storage("configuration")
         })?);
@@ -73,6 +82,7 @@ async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> wor
         (Method::Post, "/v1/challenges") => challenge(req, env).await,
         (Method::Post, "/v1/issue") => issue_route(req, env).await,
         (Method::Post, "/v1/outcome") => outcome_route(req, env).await,
+        (Method::Get, "/v1/ops/audit/verify") => audit_verify_route(req, env).await,
         (Method::Post, "/v1/_lab/verify") if crate::lab::enabled(env) => {
             return crate::lab::verify(&req.bytes().await?).await;
         }
@@ -132,6 +142,26 @@ async fn outcome_route(req: &mut Request, env: &Env) -> Result<Response, EdgeErr
     let backend = D1Backend::new(env)?;
     let ack = report_outcome(&config, &backend, &WebCrypto, &body, now()).await?;
     Response::from_json(&ack).map_err(|_| storage("response"))
+}
+
+/// The ops key that signed this request (headers `x-kofu-ops-key`, `-time`, `-signature`).
+async fn ops_caller(req: &mut Request, config: &EdgeConfig, body: &[u8]) -> Result<String, EdgeError> {
+    let header = |name: &str| req.headers().get(name).ok().flatten().ok_or(EdgeError::OpsUnauthorized);
+    let key_id = header("x-kofu-ops-key")?;
+    let time_ms = header("x-kofu-ops-time")?.parse().map_err(|_| EdgeError::OpsUnauthorized)?;
+    let signature = Bytes::decode(&header("x-kofu-ops-signature")?).map_err(|_| EdgeError::OpsUnauthorized)?;
+    let method = req.method().to_string();
+    let credentials = OpsCredentials { key_id: &key_id, time_ms, signature: &signature };
+    let id = authorize(&WebCrypto, &config.ops_keys, &method, &req.path(), body, &credentials, now()).await?;
+    Ok(id.to_owned())
+}
+
+async fn audit_verify_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
+    let config = config(env)?;
+    let operator = ops_caller(req, &config, &[]).await?;
+    let verification = verify_audit(&D1Backend::new(env)?).await?;
+    worker::console_log!("ops {operator}: audit verify, {} verified", verification.verified);
+    Response::from_json(&verification).map_err(|_| storage("response"))
 }
 
 async fn read_body(req: &mut Request) -> Result<Vec<u8>, EdgeError> {
@@ -228,7 +258,91 @@ impl D1Backend {
     }
 }
 
+#[derive(Deserialize)]
+struct AuditRow {
+    seq: u64,
+    at_ms: u64,
+    step: String,
+    kiosk_id: String,
+    municipality: Option<String>,
+    outcome: String,
+    card_tag: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+fn hash32(hex_text: &str) -> Result<[u8; 32], BackendError> {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(hex_text, &mut out).map_err(|_| BackendError::BadUpstream)?;
+    Ok(out)
+}
+
+impl AuditRow {
+    fn into_record(self) -> Result<AuditRecord, BackendError> {
+        let municipality = self.municipality.map(|m| m.parse().map_err(|_| BackendError::BadUpstream)).transpose()?;
+        Ok(AuditRecord {
+            seq: self.seq,
+            entry: AuditEntry {
+                at_ms: self.at_ms,
+                step: self.step,
+                kiosk_id: self.kiosk_id,
+                municipality,
+                outcome: self.outcome,
+                card_tag: self.card_tag,
+            },
+            prev_hash: hash32(&self.prev_hash)?,
+            hash: hash32(&self.hash)?,
+        })
+    }
+}
+
 impl Backend for D1Backend {
+    async fn last_audit(&self) -> Result<Option<(u64, [u8; 32])>, BackendError> {
+        #[derive(Deserialize)]
+        struct Last {
+            seq: u64,
+            hash: String,
+        }
+        let last: Option<Last> = self.first("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[]).await?;
+        last.map(|l| Ok((l.seq, hash32(&l.hash)?))).transpose()
+    }
+
+    async fn insert_audit(&self, record: &AuditRecord) -> Result<bool, BackendError> {
+        let e = &record.entry;
+        let optional = |v: Option<String>| v.map_or(wasm_bindgen::JsValue::NULL, |v| v.into());
+        let changed = self
+            .execute(
+                "INSERT INTO audit (seq, at_ms, step, kiosk_id, municipality, outcome, card_tag, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (seq) DO NOTHING",
+                &[
+                    (record.seq as f64).into(),
+                    (e.at_ms as f64).into(),
+                    e.step.as_str().into(),
+                    e.kiosk_id.as_str().into(),
+                    optional(e.municipality.map(|m| m.to_string())),
+                    e.outcome.as_str().into(),
+                    optional(e.card_tag.clone()),
+                    hex::encode(record.prev_hash).into(),
+                    hex::encode(record.hash).into(),
+                ],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    async fn audit_records(&self, from_seq: u64, limit: u32) -> Result<Vec<AuditRecord>, BackendError> {
+        let statement = self
+            .db
+            .prepare(
+                "SELECT seq, at_ms, step, kiosk_id, municipality, outcome, card_tag, prev_hash, hash
+                 FROM audit WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+            )
+            .bind(&[(from_seq as f64).into(), f64::from(limit).into()])
+            .map_err(d1_err)?;
+        let rows: Vec<AuditRow> = statement.all().await.map_err(d1_err)?.results().map_err(d1_err)?;
+        rows.into_iter().map(AuditRow::into_record).collect()
+    }
+
     async fn kiosk(&self, id: &str) -> Result<Option<KioskRecord>, BackendError> {
         let row: Option<KioskRow> =
             self.first("SELECT id, public_key, status FROM kiosks WHERE id = ?1", &[id.into()]).await?;

@@ -422,3 +422,78 @@ fn anchors_sharing_a_name_are_each_tried() {
     assert_eq!(err, EdgeError::CardCertificate(CertError::BadSignature));
     assert!(backend.forwarded.borrow().is_empty());
 }
+
+/// Every outcome, served or refused, lands in one hash chain; the card appears only as a
+/// keyed tag, and nothing in a record is personal.
+#[test]
+fn every_request_outcome_is_audited_in_one_chain_without_personal_data() {
+    use kofu_edge::core::audit::verify_chain;
+    let (config, backend) = (config(), backend());
+    let (request, _, body) = kiosk_request(&config, &backend, "card-1");
+    block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap();
+    let (_, _, rogue) = kiosk_request(&config, &backend, "card-rogue");
+    block_on(issue(&config, &backend, &RustCrypto, &rogue, now())).unwrap_err();
+    block_on(issue(&config, &backend, &RustCrypto, b"{not json", now())).unwrap_err();
+    let outcome = outcome_body("kiosk-dev-001.key.der", &request.transaction_id, PrintOutcome::Printed);
+    block_on(report_outcome(&config, &backend, &RustCrypto, &outcome, now())).unwrap();
+
+    let records = backend.audit.borrow().clone();
+    assert_eq!(verify_chain(&records), Ok(4));
+    let outcomes: Vec<(&str, &str)> =
+        records.iter().map(|r| (r.entry.step.as_str(), r.entry.outcome.as_str())).collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("issue", "issued"),
+            ("issue", "card_certificate_untrusted"),
+            ("issue", "bad_request"),
+            ("outcome", "printed")
+        ]
+    );
+    assert_eq!(records[0].entry.municipality.map(|m| m.to_string()).as_deref(), Some("122319"));
+    let tag = records[0].entry.card_tag.clone().unwrap();
+    let serial = ParsedCert::parse(&fixture("card-1.cert.der")).unwrap().serial_hex;
+    assert_eq!(tag.len(), 64);
+    assert!(!tag.contains(&serial));
+    for record in &records {
+        let text = format!("{:?}", record.entry);
+        for personal in ["木下", "花子", "千葉県", &serial, &request.transaction_id] {
+            assert!(!text.contains(personal), "{personal} in {text}");
+        }
+    }
+}
+
+/// Ops requests: only a configured operator key, inside the time window, over exactly
+/// this method, path and body; and the audit check they run finds a changed record.
+#[test]
+fn ops_requests_are_signed_and_the_audit_check_finds_a_changed_record() {
+    use kofu_edge::core::ops::{OpsCredentials, authorize, ops_message, verify_audit};
+    let ops_key = p256_signing_key(&fixture("ops-dev.key.der")).unwrap();
+    let listed = format!("ops-dev={}", Bytes::encode(&fixture("ops-dev.pub.der")));
+    let config = config().with_ops_keys(&listed).unwrap();
+    let backend = backend();
+    let t = now();
+    let signature = p256_sign(&ops_key, &ops_message("GET", "/v1/ops/audit/verify", t, b""));
+    let call = |key_id: &str, method: &str, time_ms: u64, signature: &[u8]| {
+        let credentials = OpsCredentials { key_id, time_ms, signature };
+        block_on(authorize(&RustCrypto, &config.ops_keys, method, "/v1/ops/audit/verify", b"", &credentials, t))
+            .map(str::to_owned)
+    };
+    assert_eq!(call("ops-dev", "GET", t, &signature), Ok("ops-dev".to_owned()));
+    assert_eq!(call("ops-other", "GET", t, &signature), Err(EdgeError::OpsUnauthorized));
+    assert_eq!(call("ops-dev", "POST", t, &signature), Err(EdgeError::OpsUnauthorized));
+    assert_eq!(call("ops-dev", "GET", t + 1, &signature), Err(EdgeError::OpsUnauthorized));
+    let stale = p256_sign(&ops_key, &ops_message("GET", "/v1/ops/audit/verify", t - 300_001, b""));
+    assert_eq!(call("ops-dev", "GET", t - 300_001, &stale), Err(EdgeError::OpsUnauthorized));
+    assert_eq!(EdgeError::OpsUnauthorized.code(), ErrorCode::OpsUnauthorized);
+
+    for _ in 0..3 {
+        let (_, _, body) = kiosk_request(&config, &backend, "card-1");
+        block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap();
+    }
+    let clean = block_on(verify_audit(&backend)).unwrap();
+    assert_eq!((clean.verified, clean.broken_at), (3, None));
+    backend.audit.borrow_mut()[1].entry.outcome = "card_revoked".into();
+    let broken = block_on(verify_audit(&backend)).unwrap();
+    assert_eq!((broken.verified, broken.broken_at), (1, Some(2)));
+}

@@ -108,6 +108,9 @@ error_codes! {
     DocumentRejected = "document_rejected", 502,
         "証明書を確認できなかったため、印刷しませんでした。料金はかかりません。",
         "The certificate could not be verified, so it was not printed. You have not been charged.";
+    OpsUnauthorized = "ops_unauthorized", 401,
+        "この操作は許可されていません。",
+        "This operation is not permitted.";
     Internal = "internal", 500,
         "システムエラーが発生しました。料金はかかりません。",
         "A system error occurred. You have not been charged.";

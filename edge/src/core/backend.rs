@@ -82,4 +82,13 @@ pub trait Backend {
 
     /// POSTs `body` (JSON) to `url` (a municipality's endpoint + path).
     async fn forward(&self, url: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError>;
+
+    /// The audit chain's last (sequence number, hash), if any record exists.
+    async fn last_audit(&self) -> Result<Option<(u64, [u8; 32])>, BackendError>;
+
+    /// Stores `record` unless its sequence number is taken (`false`: someone appended first).
+    async fn insert_audit(&self, record: &super::audit::AuditRecord) -> Result<bool, BackendError>;
+
+    /// Audit records from `from_seq` on, in order, at most `limit`.
+    async fn audit_records(&self, from_seq: u64, limit: u32) -> Result<Vec<super::audit::AuditRecord>, BackendError>;
 }

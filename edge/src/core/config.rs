@@ -2,7 +2,9 @@
 
 use kofu_shared::Bytes;
 use kofu_shared::cert::ParsedCert;
+use kofu_shared::signing::signed_message;
 use p256::ecdsa::SigningKey;
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::verify::RsaKey;
@@ -14,6 +16,11 @@ pub struct EdgeConfig {
     pub center_key: SigningKey,
     /// The same key as PKCS#8 DER, for backends that import it (WebCrypto).
     pub center_key_pkcs8: Zeroizing<Vec<u8>>,
+    /// Keys the card tags of the audit trail. Set with [`Self::with_audit_key`]; derived
+    /// from the center key otherwise.
+    pub audit_key: Zeroizing<Vec<u8>>,
+    /// Operators allowed to call the ops API (`OPS_KEYS`); none by default.
+    pub ops_keys: Vec<super::ops::OpsKey>,
     pub challenge_ttl_ms: u64,
 }
 
@@ -25,6 +32,10 @@ pub enum ConfigError {
     BadAnchor(usize),
     #[error("CENTER_KEY is not base64url PKCS#8 DER of a P-256 key")]
     BadCenterKey,
+    #[error("AUDIT_KEY is not base64url of at least 32 bytes")]
+    BadAuditKey,
+    #[error("OPS_KEYS line {0} is not `id=base64url P-256 key`")]
+    BadOpsKey(usize),
 }
 
 const PEM_END: &str = "-----END CERTIFICATE-----";
@@ -40,13 +51,34 @@ impl EdgeConfig {
             .collect::<Result<_, _>>()?;
         let der = Zeroizing::new(Bytes::decode(center_key_b64.trim()).map_err(|_| ConfigError::BadCenterKey)?);
         let center_key = kofu_shared::signing::p256_signing_key(&der).map_err(|_| ConfigError::BadCenterKey)?;
+        let audit_key = Zeroizing::new(Sha256::digest(signed_message("kofu/v1/audit-key", &[&der])).to_vec());
         Ok(EdgeConfig {
             anchors,
             anchor_keys,
             center_key,
+            audit_key,
+            ops_keys: Vec::new(),
             center_key_pkcs8: der,
             challenge_ttl_ms: kofu_shared::limits::CHALLENGE_TTL_MS,
         })
+    }
+}
+
+impl EdgeConfig {
+    /// `AUDIT_KEY`: base64url, at least 32 bytes.
+    pub fn with_audit_key(mut self, key_b64: &str) -> Result<Self, ConfigError> {
+        let key = Bytes::decode(key_b64.trim()).map_err(|_| ConfigError::BadAuditKey)?;
+        if key.len() < 32 {
+            return Err(ConfigError::BadAuditKey);
+        }
+        self.audit_key = Zeroizing::new(key);
+        Ok(self)
+    }
+
+    /// `OPS_KEYS`: see [`super::ops::parse_ops_keys`].
+    pub fn with_ops_keys(mut self, text: &str) -> Result<Self, ConfigError> {
+        self.ops_keys = super::ops::parse_ops_keys(text).map_err(ConfigError::BadOpsKey)?;
+        Ok(self)
     }
 }
 

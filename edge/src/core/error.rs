@@ -47,6 +47,8 @@ pub enum EdgeError {
     TransactionReused,
     #[error("transaction unknown to the center")]
     TransactionUnknown,
+    #[error("ops request not authorized")]
+    OpsUnauthorized,
     #[error("storage: {0}")]
     Storage(BackendError),
 }
@@ -74,6 +76,7 @@ impl EdgeError {
             EdgeError::MunicipalRefusal(code) => *code,
             EdgeError::TransactionReused => ErrorCode::BadRequest,
             EdgeError::TransactionUnknown => ErrorCode::TransactionUnknown,
+            EdgeError::OpsUnauthorized => ErrorCode::OpsUnauthorized,
             EdgeError::Storage(_) => ErrorCode::Internal,
         }
     }

@@ -11,6 +11,7 @@ use kofu_shared::wire::{
 };
 use kofu_shared::{ApiError, ErrorCode, MunicipalityCode};
 
+use super::audit::{self, AuditEntry};
 use super::challenge::parse_error;
 use super::verify::{CenterSigner, Check, P256Key, RsaKey, Verifier, VerifyError};
 use super::{Backend, ChallengeOutcome, EdgeConfig, EdgeError, KioskRecord, MunicipalityRecord};
@@ -20,7 +21,16 @@ pub const MAX_COPIES: u8 = 10;
 /// RSA-2048 signatures are 256 bytes.
 const CARD_SIGNATURE_BYTES: usize = 256;
 
-/// Runs the whole pipeline and returns what the kiosk receives.
+/// What the audit record of a request can say, filled in as the steps pass.
+#[derive(Default)]
+struct Trail {
+    kiosk_id: Option<String>,
+    municipality: Option<MunicipalityCode>,
+    card_tag: Option<String>,
+}
+
+/// Runs the whole pipeline and returns what the kiosk receives; the outcome, success or
+/// refusal, goes to the audit trail.
 pub async fn issue<B: Backend, V: Verifier + CenterSigner>(
     config: &EdgeConfig,
     backend: &B,
@@ -28,12 +38,40 @@ pub async fn issue<B: Backend, V: Verifier + CenterSigner>(
     body: &[u8],
     now_ms: u64,
 ) -> Result<IssueResponse, EdgeError> {
+    let mut trail = Trail::default();
+    let result = issue_steps(config, backend, verifier, body, now_ms, &mut trail).await;
+    let entry = AuditEntry {
+        at_ms: now_ms,
+        step: "issue".into(),
+        kiosk_id: trail.kiosk_id.unwrap_or_default(),
+        municipality: trail.municipality,
+        outcome: match &result {
+            Ok(_) => "issued".into(),
+            Err(e) => e.code().as_str().into(),
+        },
+        card_tag: trail.card_tag,
+    };
+    audit::append(backend, entry).await.map_err(EdgeError::Storage)?;
+    result
+}
+
+async fn issue_steps<B: Backend, V: Verifier + CenterSigner>(
+    config: &EdgeConfig,
+    backend: &B,
+    verifier: &V,
+    body: &[u8],
+    now_ms: u64,
+    trail: &mut Trail,
+) -> Result<IssueResponse, EdgeError> {
     let envelope = parse_envelope(body)?;
     let request = parse_request(&envelope.request.0)?;
+    trail.kiosk_id = Some(request.kiosk_id.clone());
     let kiosk = active_kiosk(backend, &request.kiosk_id).await?;
     let card = verify_request_signatures(verifier, config, &kiosk, &envelope, &request, now_ms).await?;
+    trail.card_tag = Some(audit::card_tag(&config.audit_key, &card.issuer_sha256(), &card.serial_hex));
     consume_challenge(backend, &request, now_ms).await?;
     let municipality_code = card_residence(backend, &card).await?;
+    trail.municipality = Some(municipality_code);
     let municipality = enabled_municipality(backend, municipality_code).await?;
     if !municipality.hours.is_open(now_ms) {
         return Err(EdgeError::OutsideServiceHours);

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use kofu_shared::MunicipalityCode;
 use kofu_shared::wire::{CardStatus, CardStatusAnswer, CardStatusQuery};
 
+use super::audit::AuditRecord;
 use super::{Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskRecord, MunicipalityRecord, TransactionRecord};
 
 pub type ForwardFn = Box<dyn Fn(&str, &[u8]) -> Result<HttpAnswer, BackendError>>;
@@ -27,6 +28,7 @@ pub struct MemoryBackend {
     pub forwarded: RefCell<Vec<Vec<u8>>>,
     /// transaction id → (record, outcome).
     pub transactions: RefCell<HashMap<String, (TransactionRecord, Option<String>)>>,
+    pub audit: RefCell<Vec<AuditRecord>>,
 }
 
 impl MemoryBackend {
@@ -38,6 +40,7 @@ impl MemoryBackend {
             challenges: RefCell::default(),
             forward,
             forwarded: RefCell::default(),
+            audit: RefCell::default(),
             transactions: RefCell::default(),
         }
     }
@@ -106,6 +109,23 @@ impl Backend for MemoryBackend {
             *o = Some(outcome.to_owned());
         }
         Ok(())
+    }
+
+    async fn last_audit(&self) -> Result<Option<(u64, [u8; 32])>, BackendError> {
+        Ok(self.audit.borrow().last().map(|r| (r.seq, r.hash)))
+    }
+
+    async fn insert_audit(&self, record: &AuditRecord) -> Result<bool, BackendError> {
+        let mut audit = self.audit.borrow_mut();
+        if audit.iter().any(|r| r.seq == record.seq) {
+            return Ok(false);
+        }
+        audit.push(record.clone());
+        Ok(true)
+    }
+
+    async fn audit_records(&self, from_seq: u64, limit: u32) -> Result<Vec<AuditRecord>, BackendError> {
+        Ok(self.audit.borrow().iter().filter(|r| r.seq >= from_seq).take(limit as usize).cloned().collect())
     }
 
     async fn forward(&self, url: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError> {

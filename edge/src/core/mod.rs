@@ -1,5 +1,6 @@
 //! The exchange center's decisions, free of any runtime.
 
+pub mod audit;
 pub mod backend;
 pub mod challenge;
 pub mod config;
@@ -7,6 +8,7 @@ pub mod error;
 pub mod hours;
 pub mod issue;
 pub mod memory;
+pub mod ops;
 pub mod outcome;
 pub mod verify;
 
@@ -20,7 +22,7 @@ pub const SERVICE: &str = "kofu-edge";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The D1 migrations (edge/migrations) this build expects applied; `GET /v1/health` reports
 /// whether the database is there, so a deploy that forgot `migrations apply` shows at once.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@ use kofu_shared::wire::{
 };
 use kofu_shared::{ApiError, ErrorCode};
 
+use super::audit::{self, AuditEntry};
 use super::challenge::parse_error;
 use super::issue::{active_kiosk, kiosk_key, municipal_url};
 use super::verify::{CenterSigner, Verifier};
@@ -22,6 +23,33 @@ pub async fn report_outcome<B: Backend, V: Verifier + CenterSigner>(
     body: &[u8],
     now_ms: u64,
 ) -> Result<OutcomeAck, EdgeError> {
+    let mut trail = (None, None);
+    let result = outcome_steps(config, backend, verifier, body, now_ms, &mut trail).await;
+    let (kiosk_id, municipality) = trail;
+    let entry = AuditEntry {
+        at_ms: now_ms,
+        step: "outcome".into(),
+        kiosk_id: kiosk_id.unwrap_or_default(),
+        municipality,
+        outcome: match &result {
+            Ok((_, outcome)) => (*outcome).into(),
+            Err(e) => e.code().as_str().into(),
+        },
+        card_tag: None,
+    };
+    audit::append(backend, entry).await.map_err(EdgeError::Storage)?;
+    result.map(|(ack, _)| ack)
+}
+
+/// The steps; `trail` gets the kiosk and the municipality as they become known.
+async fn outcome_steps<B: Backend, V: Verifier + CenterSigner>(
+    config: &EdgeConfig,
+    backend: &B,
+    verifier: &V,
+    body: &[u8],
+    now_ms: u64,
+    trail: &mut (Option<String>, Option<kofu_shared::MunicipalityCode>),
+) -> Result<(OutcomeAck, &'static str), EdgeError> {
     let envelope: OutcomeEnvelope = parse_limited(body, MAX_BODY_BYTES).map_err(parse_error)?;
     let report: OutcomeReport =
         parse_limited(&envelope.report.0, MAX_BODY_BYTES).map_err(|_| EdgeError::Malformed("report"))?;
@@ -32,6 +60,7 @@ pub async fn report_outcome<B: Backend, V: Verifier + CenterSigner>(
     {
         return Err(EdgeError::Malformed("report"));
     }
+    trail.0 = Some(report.kiosk_id.clone());
     let kiosk = active_kiosk(backend, &report.kiosk_id).await?;
     verifier
         .ecdsa_p256(&kiosk_key(&kiosk)?, &outcome_message(&envelope.report.0), &envelope.kiosk_signature.0)
@@ -44,6 +73,7 @@ pub async fn report_outcome<B: Backend, V: Verifier + CenterSigner>(
         .map_err(EdgeError::Storage)?
         .filter(|t| t.kiosk_id == report.kiosk_id)
         .ok_or(EdgeError::TransactionUnknown)?;
+    trail.1 = Some(transaction.municipality);
     // A municipality disabled since still gets the outcome of what it issued.
     let municipality = backend
         .municipality(transaction.municipality)
@@ -91,5 +121,5 @@ pub async fn report_outcome<B: Backend, V: Verifier + CenterSigner>(
         PrintOutcome::PrintFailed => "print_failed",
     };
     backend.set_outcome(&report.transaction_id, outcome).await.map_err(EdgeError::Storage)?;
-    Ok(ack)
+    Ok((ack, outcome))
 }
