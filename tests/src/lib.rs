@@ -132,3 +132,19 @@ pub fn fresh_transaction_id(n: u64) -> [u8; 16] {
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
+
+/// A GET to the edge's ops API, signed with the TEST-ONLY dev operator key.
+pub fn ops_get(path: &str) -> (u16, Vec<u8>) {
+    let key = kofu_shared::signing::p256_signing_key(&fixture("ops-dev.key.der")).unwrap();
+    let time = now_ms();
+    let signature = kofu_shared::signing::p256_sign(&key, &kofu_edge::core::ops::ops_message("GET", path, time, b""));
+    let mut response = agent()
+        .get(&format!("{}{path}", env("KOFU_EDGE_URL")))
+        .header("x-kofu-ops-key", "ops-dev")
+        .header("x-kofu-ops-time", &time.to_string())
+        .header("x-kofu-ops-signature", &kofu_shared::Bytes::encode(&signature))
+        .call()
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    let status = response.status().as_u16();
+    (status, response.body_mut().read_to_vec().unwrap())
+}

@@ -210,6 +210,9 @@ impl Stack {
             ("KOFU_MUNICIPAL_URL".into(), self.municipal_url.clone()),
             ("KOFU_FIXTURES".into(), fixture("").display().to_string()),
             ("KOFU_VIRTUAL_CCID".into(), root().join("target/debug/virtual-ccid").display().to_string()),
+            // For tests that inspect or alter the edge's local D1 (the audit trail).
+            ("KOFU_EDGE_STATE".into(), self.dir.join("wrangler-state").display().to_string()),
+            ("KOFU_WRANGLER".into(), tools::node_bin("wrangler").display().to_string()),
         ]
     }
 
