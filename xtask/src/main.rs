@@ -5,6 +5,7 @@ mod bench;
 mod build;
 mod deploy;
 mod fuzz;
+mod ops;
 mod privacy;
 mod stack;
 mod tools;
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => tools::ensure(tools::Need::Dev).and_then(|()| bench::bench()),
         Some("deploy") => deploy::deploy(&args[1..]),
+        Some("ops") => ops::ops(&args[1..]),
         Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
             None => fuzz::fuzz(fuzz::DEFAULT_SECONDS),
             Some(Ok(seconds)) => fuzz::fuzz(seconds),
