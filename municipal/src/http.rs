@@ -88,7 +88,8 @@ async fn issue(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesReje
 }
 
 async fn outcome(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
-    answer(body, |b| handle_outcome(&state.municipality, &state.db, b).map_err(|e| e.to_api_error()))
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    answer(body, |b| handle_outcome(&state.municipality, &state.db, b, now).map_err(|e| e.to_api_error()))
 }
 
 async fn validation(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {

@@ -73,8 +73,9 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
         kofu_shared::wire::ParseError::TooLarge => MunicipalError::BodyTooLarge,
         _ => MunicipalError::Malformed("body"),
     })?;
-    p256_verify(&m.center_key, &center_message(&envelope.forward.0), &envelope.attestation.0)
-        .map_err(|_| MunicipalError::Attestation)?;
+    if !m.center_signed(&center_message(&envelope.forward.0), &envelope.attestation.0, now_ms) {
+        return Err(MunicipalError::Attestation);
+    }
     let forward: Forward =
         parse_limited(&envelope.forward.0, MAX_BODY_BYTES).map_err(|_| MunicipalError::Malformed("forward"))?;
     if forward.version != PROTOCOL_VERSION {

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use kofu_municipal::CenterKey;
 use kofu_municipal::Municipality;
 use kofu_municipal::db::Db;
 use kofu_municipal::http::{AppState, router};
@@ -32,9 +33,10 @@ enum Command {
         /// PKCS#8 DER of the municipal P-256 signing key.
         #[arg(long)]
         key: String,
-        /// DER (SPKI) of the exchange center's P-256 key.
-        #[arg(long)]
-        center_key: String,
+        /// DER (SPKI) of the exchange center's P-256 key; repeat during a key rotation, the
+        /// retiring key as `PATH@UNTIL_MS` (accepted until then).
+        #[arg(long, required = true)]
+        center_key: Vec<String>,
     },
     /// Create the database and load the fictional dev residents (TEST ONLY).
     SeedDev {
@@ -68,10 +70,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let code = MunicipalityCode::parse(&code).map_err(|e| e.to_string())?;
             let key = std::fs::read(&key).map_err(|e| format!("reading {key}: {e}"))?;
             let signing_key = p256_signing_key(&key).map_err(|e| format!("municipal key: {e}"))?;
-            let center = std::fs::read(&center_key).map_err(|e| format!("reading {center_key}: {e}"))?;
-            let center_key = p256_public_key(&center).map_err(|e| format!("center key: {e}"))?;
+            let center_keys = center_key.iter().map(|arg| CenterKey::from_arg(arg)).collect::<Result<Vec<_>, _>>()?;
             let db = Db::open(&db).map_err(|e| e.to_string())?;
-            let state = Arc::new(AppState { municipality: Municipality { code, name, signing_key, center_key }, db });
+            let state = Arc::new(AppState { municipality: Municipality { code, name, signing_key, center_keys }, db });
             let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("bind {listen}: {e}"))?;
             eprintln!("kofu-municipal {code} listening on http://{listen}");
             axum::serve(listener, router(state))

@@ -46,10 +46,11 @@ impl OutcomeError {
     }
 }
 
-pub fn handle_outcome(m: &Municipality, db: &Db, body: &[u8]) -> Result<OutcomeAck, OutcomeError> {
+pub fn handle_outcome(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Result<OutcomeAck, OutcomeError> {
     let envelope: ForwardEnvelope = parse_limited(body, MAX_BODY_BYTES).map_err(|_| OutcomeError::Malformed("body"))?;
-    p256_verify(&m.center_key, &center_outcome_message(&envelope.forward.0), &envelope.attestation.0)
-        .map_err(|_| OutcomeError::Attestation)?;
+    if !m.center_signed(&center_outcome_message(&envelope.forward.0), &envelope.attestation.0, now_ms) {
+        return Err(OutcomeError::Attestation);
+    }
     let forward: OutcomeForward =
         parse_limited(&envelope.forward.0, MAX_BODY_BYTES).map_err(|_| OutcomeError::Malformed("forward"))?;
     if forward.version != PROTOCOL_VERSION || forward.municipality != m.code {

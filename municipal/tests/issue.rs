@@ -3,11 +3,11 @@
 use futures_executor::block_on;
 use kofu_card::virtual_card::VirtualCard;
 use kofu_card::{Jpki, Pin};
-use kofu_municipal::Municipality;
 use kofu_municipal::db::Db;
 use kofu_municipal::issue::{MunicipalError, handle_issue};
 use kofu_municipal::seed::seed_dev;
 use kofu_municipal::validation::card_status;
+use kofu_municipal::{CenterKey, Municipality};
 use kofu_shared::cert::ParsedCert;
 use kofu_shared::kiosk::expected_binding;
 use kofu_shared::seal::ReplyKey;
@@ -29,7 +29,7 @@ fn setup() -> (Municipality, Db, tempdir::Dir) {
         code: MunicipalityCode::parse("122319").unwrap(),
         name: "印西市".into(),
         signing_key: p256_signing_key(&fixture("municipal-122319.key.der")).unwrap(),
-        center_key: p256_public_key(&fixture("center.pub.der")).unwrap(),
+        center_keys: vec![CenterKey { key: p256_public_key(&fixture("center.pub.der")).unwrap(), until_ms: None }],
     };
     (m, db, dir)
 }
@@ -217,17 +217,17 @@ fn printed_is_final_and_a_failed_print_voids_the_entry() {
     let (m, db, _dir) = setup();
     handle_issue(&m, &db, &forward("card-1", "center.key.der", TX).1, NOW).unwrap();
     let printed = outcome_forward("center.key.der", TX, "kiosk-dev-001", PrintOutcome::Printed);
-    assert_eq!(handle_outcome(&m, &db, &printed).unwrap().state, RegisterState::Printed);
+    assert_eq!(handle_outcome(&m, &db, &printed, NOW).unwrap().state, RegisterState::Printed);
     // The same report again is acknowledged; a contradicting one is refused.
-    assert_eq!(handle_outcome(&m, &db, &printed).unwrap().state, RegisterState::Printed);
+    assert_eq!(handle_outcome(&m, &db, &printed, NOW).unwrap().state, RegisterState::Printed);
     let failed = outcome_forward("center.key.der", TX, "kiosk-dev-001", PrintOutcome::PrintFailed);
-    assert!(matches!(handle_outcome(&m, &db, &failed), Err(OutcomeError::Conflict)));
+    assert!(matches!(handle_outcome(&m, &db, &failed, NOW), Err(OutcomeError::Conflict)));
     assert_eq!(db.issuance_state(TX).unwrap().as_deref(), Some("printed"));
 
     let tx2 = "ffeeddccbbaa99887766554433221100";
     handle_issue(&m, &db, &forward("card-2", "center.key.der", tx2).1, NOW).unwrap();
     let failed = outcome_forward("center.key.der", tx2, "kiosk-dev-001", PrintOutcome::PrintFailed);
-    assert_eq!(handle_outcome(&m, &db, &failed).unwrap().state, RegisterState::Voided);
+    assert_eq!(handle_outcome(&m, &db, &failed, NOW).unwrap().state, RegisterState::Voided);
     assert_eq!(db.issuance_state(tx2).unwrap().as_deref(), Some("voided"));
 }
 
@@ -237,9 +237,9 @@ fn outcomes_need_the_center_and_the_issuing_kiosk() {
     let (m, db, _dir) = setup();
     handle_issue(&m, &db, &forward("card-1", "center.key.der", TX).1, NOW).unwrap();
     let forged = outcome_forward("kiosk-dev-001.key.der", TX, "kiosk-dev-001", PrintOutcome::PrintFailed);
-    assert!(matches!(handle_outcome(&m, &db, &forged), Err(OutcomeError::Attestation)));
+    assert!(matches!(handle_outcome(&m, &db, &forged, NOW), Err(OutcomeError::Attestation)));
     let other_kiosk = outcome_forward("center.key.der", TX, "kiosk-other", PrintOutcome::PrintFailed);
-    assert!(matches!(handle_outcome(&m, &db, &other_kiosk), Err(OutcomeError::Unknown)));
+    assert!(matches!(handle_outcome(&m, &db, &other_kiosk, NOW), Err(OutcomeError::Unknown)));
     assert_eq!(db.issuance_state(TX).unwrap().as_deref(), Some("issued"));
 }
 
@@ -264,4 +264,25 @@ fn residents_the_service_may_not_serve_get_typed_reasons() {
     // The card issued "today" works from tomorrow.
     let tomorrow = NOW + 24 * 3600 * 1000;
     assert!(handle_issue(&m, &db, &forward("card-7", "center.key.der", &format!("{:032x}", 9)).1, tomorrow).is_ok());
+}
+
+/// Center key rotation: while the retiring key has time left, attestations by either key
+/// are accepted; after, only the new key's.
+#[test]
+fn during_a_center_key_rotation_both_keys_are_accepted_until_the_old_one_retires() {
+    let (mut m, db, _dir) = setup();
+    let retiring =
+        CenterKey { key: p256_public_key(&fixture("center.pub.der")).unwrap(), until_ms: Some(NOW + 60_000) };
+    // The new center key: any other P-256 key will do for the test (the municipal one).
+    let new = CenterKey { key: p256_public_key(&fixture("municipal-122319.pub.der")).unwrap(), until_ms: None };
+    m.center_keys = vec![retiring, new];
+    let tx = |n: u8| format!("{n:02x}").repeat(16);
+    let (_, by_old) = forward("card-1", "center.key.der", &tx(1));
+    let (_, by_new) = forward("card-1", "municipal-122319.key.der", &tx(2));
+    handle_issue(&m, &db, &by_old, NOW).unwrap();
+    handle_issue(&m, &db, &by_new, NOW).unwrap();
+    let (_, old_late) = forward("card-1", "center.key.der", &tx(3));
+    let (_, new_late) = forward("card-1", "municipal-122319.key.der", &tx(4));
+    assert!(matches!(handle_issue(&m, &db, &old_late, NOW + 60_001), Err(MunicipalError::Attestation)));
+    handle_issue(&m, &db, &new_late, NOW + 60_001).unwrap();
 }
