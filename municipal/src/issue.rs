@@ -5,7 +5,7 @@ use kofu_shared::cert::{ParsedCert, verify_rsa_sha256};
 use kofu_shared::kiosk::expected_binding;
 use kofu_shared::limits::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
 use kofu_shared::seal::seal;
-use kofu_shared::signing::{card_message, center_message, municipal_message, p256_sign, p256_verify, sha256};
+use kofu_shared::signing::{card_message, center_message, municipal_message, p256_sign, sha256};
 use kofu_shared::wire::{
     CertificateKind, Document, DocumentBody, Forward, ForwardEnvelope, IssueRequest, JuminhyoBody, MunicipalAnswer,
     PROTOCOL_VERSION, SignedDocument, is_transaction_id, parse_limited,

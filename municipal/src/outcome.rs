@@ -2,7 +2,7 @@
 //! entry is final; print failed → it is voided and nothing is charged.
 
 use kofu_shared::limits::MAX_BODY_BYTES;
-use kofu_shared::signing::{center_outcome_message, p256_verify};
+use kofu_shared::signing::center_outcome_message;
 use kofu_shared::wire::{
     ForwardEnvelope, OutcomeAck, OutcomeForward, OutcomeReport, PROTOCOL_VERSION, PrintOutcome, RegisterState,
     is_transaction_id, parse_limited,
