@@ -8,7 +8,7 @@ use kofu_municipal::Municipality;
 use kofu_municipal::db::Db;
 use kofu_municipal::http::{AppState, router};
 use kofu_shared::MunicipalityCode;
-use kofu_shared::signing::{p256_public_key, p256_signing_key};
+use kofu_shared::signing::p256_signing_key;
 
 #[derive(Parser)]
 #[command(about = "kofu reference municipal issuing server")]
