@@ -226,6 +226,7 @@ struct MunicipalityRow {
     open_minute: f64,
     close_minute: f64,
     year_end_closed: f64,
+    kinds: String,
 }
 
 #[derive(Deserialize)]
@@ -405,7 +406,7 @@ impl Backend for D1Backend {
     async fn municipality(&self, code: MunicipalityCode) -> Result<Option<MunicipalityRecord>, BackendError> {
         let row: Option<MunicipalityRow> = self
             .first(
-                "SELECT code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed
+                "SELECT code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed, kinds
                  FROM municipalities WHERE code = ?1",
                 &[code.to_string().into()],
             )
@@ -422,6 +423,7 @@ impl Backend for D1Backend {
                     close_minute: r.close_minute.clamp(0.0, 1440.0) as u16,
                     year_end_closed: r.year_end_closed != 0.0,
                 },
+                kinds: crate::core::issue::parse_kinds(&r.kinds),
             })
         })
         .transpose()

@@ -165,6 +165,7 @@ fn backend() -> MemoryBackend {
         enabled: true,
         // Always open, so these tests pass at any hour; hours have their own tests.
         hours: ServiceHours { open_minute: 0, close_minute: 1440, year_end_closed: false },
+        kinds: vec![CertificateKind::Juminhyo],
     };
     backend.municipalities.borrow_mut().insert(inzai(), record);
     for card in ["card-1", "card-rogue"] {
@@ -496,4 +497,18 @@ fn ops_requests_are_signed_and_the_audit_check_finds_a_changed_record() {
     backend.audit.borrow_mut()[1].entry.outcome = "card_revoked".into();
     let broken = block_on(verify_audit(&backend)).unwrap();
     assert_eq!((broken.verified, broken.broken_at), (1, Some(2)));
+}
+
+/// A kind the municipality does not offer at kiosks is refused before anything is forwarded.
+#[test]
+fn a_kind_the_municipality_does_not_offer_is_refused() {
+    use kofu_edge::core::issue::parse_kinds;
+    assert_eq!(parse_kinds("juminhyo, inkan_future_kind"), [CertificateKind::Juminhyo]);
+    assert!(parse_kinds("").is_empty());
+    let (config, backend) = (config(), backend());
+    backend.municipalities.borrow_mut().get_mut(&inzai()).unwrap().kinds.clear();
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
+    let err = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err();
+    assert_eq!((err.code(), err), (ErrorCode::KindNotOffered, EdgeError::KindNotOffered));
+    assert!(backend.forwarded.borrow().is_empty());
 }

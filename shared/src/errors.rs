@@ -108,6 +108,9 @@ error_codes! {
     DocumentRejected = "document_rejected", 502,
         "証明書を確認できなかったため、印刷しませんでした。料金はかかりません。",
         "The certificate could not be verified, so it was not printed. You have not been charged.";
+    KindNotOffered = "kind_not_offered", 403,
+        "お住まいの市区町村では、この証明書をコンビニ等で交付していません。市区町村の窓口でお求めください。",
+        "Your municipality does not issue this certificate at kiosks. Please ask at your city office.";
     OpsUnauthorized = "ops_unauthorized", 401,
         "この操作は許可されていません。",
         "This operation is not permitted.";

@@ -22,6 +22,8 @@ pub struct MunicipalityRecord {
     pub public_key: Vec<u8>,
     pub enabled: bool,
     pub hours: super::hours::ServiceHours,
+    /// The certificates it offers at kiosks.
+    pub kinds: Vec<kofu_shared::wire::CertificateKind>,
 }
 
 /// Result of trying to use a challenge once.

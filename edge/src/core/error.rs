@@ -39,6 +39,8 @@ pub enum EdgeError {
     MunicipalityDisabled,
     #[error("outside the municipality's service hours")]
     OutsideServiceHours,
+    #[error("certificate kind not offered by the municipality")]
+    KindNotOffered,
     #[error("municipality unreachable: {0}")]
     MunicipalityUnavailable(BackendError),
     #[error("municipality refused: {0}")]
@@ -73,6 +75,7 @@ impl EdgeError {
             EdgeError::MunicipalityUnknown | EdgeError::MunicipalityDisabled => ErrorCode::MunicipalityUnknown,
             EdgeError::MunicipalityUnavailable(_) => ErrorCode::MunicipalityUnavailable,
             EdgeError::OutsideServiceHours => ErrorCode::OutsideServiceHours,
+            EdgeError::KindNotOffered => ErrorCode::KindNotOffered,
             EdgeError::MunicipalRefusal(code) => *code,
             EdgeError::TransactionReused => ErrorCode::BadRequest,
             EdgeError::TransactionUnknown => ErrorCode::TransactionUnknown,

@@ -73,6 +73,9 @@ async fn issue_steps<B: Backend, V: Verifier + CenterSigner>(
     let municipality_code = card_residence(backend, &card).await?;
     trail.municipality = Some(municipality_code);
     let municipality = enabled_municipality(backend, municipality_code).await?;
+    if !municipality.kinds.contains(&request.certificate.kind) {
+        return Err(EdgeError::KindNotOffered);
+    }
     if !municipality.hours.is_open(now_ms) {
         return Err(EdgeError::OutsideServiceHours);
     }
@@ -98,6 +101,14 @@ pub async fn verify_signatures<V: Verifier>(
     let envelope = parse_envelope(body)?;
     let request = parse_request(&envelope.request.0)?;
     verify_request_signatures(verifier, config, kiosk, &envelope, &request, now_ms).await
+}
+
+/// The directory's `kinds` column: comma-separated kind ids; unknown ids are skipped (a
+/// newer directory may list kinds an older edge does not issue).
+pub fn parse_kinds(text: &str) -> Vec<kofu_shared::wire::CertificateKind> {
+    text.split(',')
+        .filter_map(|id| serde_json::from_value(serde_json::Value::String(id.trim().to_owned())).ok())
+        .collect()
 }
 
 pub fn parse_envelope(body: &[u8]) -> Result<IssueEnvelope, EdgeError> {
