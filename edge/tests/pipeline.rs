@@ -512,3 +512,22 @@ fn a_kind_the_municipality_does_not_offer_is_refused() {
     assert_eq!((err.code(), err), (ErrorCode::KindNotOffered, EdgeError::KindNotOffered));
     assert!(backend.forwarded.borrow().is_empty());
 }
+
+/// The validation service's reasons reach the kiosk as their own codes.
+#[test]
+fn suspended_and_not_yet_active_cards_are_refused_with_their_reason() {
+    for (status, expected) in [
+        (CardStatus::Suspended, ErrorCode::CardSuspended),
+        (CardStatus::NotYetActive, ErrorCode::NotYetActive),
+        (CardStatus::Revoked, ErrorCode::CardRevoked),
+    ] {
+        let (config, backend) = (config(), backend());
+        for answer in backend.cards.borrow_mut().values_mut() {
+            *answer = CardStatusAnswer { status, municipality: None };
+        }
+        let (_, _, body) = kiosk_request(&config, &backend, "card-1");
+        let err = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err();
+        assert_eq!(err.code(), expected);
+        assert!(backend.forwarded.borrow().is_empty());
+    }
+}

@@ -8,8 +8,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 /// Migrations this build applies (and `/health` reports).
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("../migrations/0001_residents.sql"), include_str!("../migrations/0002_eligibility.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_residents.sql"),
+    include_str!("../migrations/0002_eligibility.sql"),
+    include_str!("../migrations/0003_validation_reasons.sql"),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -178,14 +181,36 @@ impl Db {
         self.with(|c| c.query_row("SELECT COUNT(*) FROM issuances", [], |r| r.get(0)))
     }
 
-    pub fn card_status(&self, issuer_sha256: &str, serial: &str) -> Result<Option<(String, String)>, DbError> {
+    /// (status, municipality, active from) of a card in the validation stand-in.
+    pub fn card_status(
+        &self,
+        issuer_sha256: &str,
+        serial: &str,
+    ) -> Result<Option<(String, String, Option<String>)>, DbError> {
         self.with(|c| {
             c.query_row(
-                "SELECT status, municipality FROM validation_cards WHERE issuer_sha256 = ?1 AND serial = ?2",
+                "SELECT status, municipality, active_from FROM validation_cards WHERE issuer_sha256 = ?1 AND serial = ?2",
                 params![issuer_sha256, serial],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
             )
             .optional()
+        })
+    }
+
+    /// Sets a card's validation state (dev seed and tests).
+    pub fn set_card_validation(
+        &self,
+        issuer_sha256: &str,
+        serial: &str,
+        status: &str,
+        active_from: Option<&str>,
+    ) -> Result<(), DbError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE validation_cards SET status = ?3, active_from = ?4 WHERE issuer_sha256 = ?1 AND serial = ?2",
+                params![issuer_sha256, serial, status, active_from],
+            )
+            .map(drop)
         })
     }
 }

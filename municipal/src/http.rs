@@ -93,8 +93,9 @@ async fn outcome(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRe
 }
 
 async fn validation(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
     answer(body, |b| {
-        card_status(&state.db, b).map_err(|e| match e {
+        card_status(&state.db, b, now).map_err(|e| match e {
             ValidationError::Malformed => ApiError::new(ErrorCode::BadRequest, "malformed query"),
             ValidationError::Db(_) => ApiError::new(ErrorCode::Internal, "internal error"),
         })

@@ -1,5 +1,6 @@
 //! The dev card-validation service (公的個人認証サービスセンター stand-in): is the card
-//! revoked, and which municipality does its holder live in.
+//! usable (not revoked, suspended or before its active-from date), and which municipality
+//! does its holder live in.
 
 use kofu_shared::MunicipalityCode;
 use kofu_shared::wire::{CardStatus, CardStatusAnswer, CardStatusQuery, parse_limited};
@@ -14,17 +15,24 @@ pub enum ValidationError {
     Db(#[from] DbError),
 }
 
-pub fn card_status(db: &Db, body: &[u8]) -> Result<CardStatusAnswer, ValidationError> {
+pub fn card_status(db: &Db, body: &[u8], now_ms: u64) -> Result<CardStatusAnswer, ValidationError> {
     let query: CardStatusQuery = parse_limited(body, 4096).map_err(|_| ValidationError::Malformed)?;
     if query.issuer_sha256.0.len() != 32 || query.card_serial.len() > 64 {
         return Err(ValidationError::Malformed);
     }
     let found = db.card_status(&hex::encode(&query.issuer_sha256.0), &query.card_serial)?;
-    Ok(match found {
-        Some((status, municipality)) if status == "valid" => {
-            CardStatusAnswer { status: CardStatus::Valid, municipality: MunicipalityCode::parse(&municipality).ok() }
-        }
-        Some(_) => CardStatusAnswer { status: CardStatus::Revoked, municipality: None },
-        None => CardStatusAnswer { status: CardStatus::Unknown, municipality: None },
-    })
+    let today = crate::eligibility::jst_date(now_ms);
+    let status = match &found {
+        None => CardStatus::Unknown,
+        Some((status, _, _)) if status == "revoked" => CardStatus::Revoked,
+        Some((status, _, _)) if status == "suspended" => CardStatus::Suspended,
+        // ISO dates compare as text.
+        Some((_, _, Some(from))) if from.as_str() > today.as_str() => CardStatus::NotYetActive,
+        Some(_) => CardStatus::Valid,
+    };
+    let municipality = match (&status, found) {
+        (CardStatus::Valid, Some((_, code, _))) => MunicipalityCode::parse(&code).ok(),
+        _ => None,
+    };
+    Ok(CardStatusAnswer { status, municipality })
 }

@@ -153,13 +153,13 @@ fn validation_service_names_the_residence_municipality() {
     let cert = ParsedCert::parse(&fixture("card-1.cert.der")).unwrap();
     let query =
         CardStatusQuery { card_serial: cert.serial_hex.clone(), issuer_sha256: cert.issuer_sha256().to_vec().into() };
-    let answer = card_status(&db, &serde_json::to_vec(&query).unwrap()).unwrap();
+    let answer = card_status(&db, &serde_json::to_vec(&query).unwrap(), NOW).unwrap();
     assert_eq!(answer.status, CardStatus::Valid);
     assert_eq!(answer.municipality.unwrap().to_string(), "122319");
     let rogue = ParsedCert::parse(&fixture("card-rogue.cert.der")).unwrap();
     let query =
         CardStatusQuery { card_serial: rogue.serial_hex.clone(), issuer_sha256: rogue.issuer_sha256().to_vec().into() };
-    assert_eq!(card_status(&db, &serde_json::to_vec(&query).unwrap()).unwrap().status, CardStatus::Unknown);
+    assert_eq!(card_status(&db, &serde_json::to_vec(&query).unwrap(), NOW).unwrap().status, CardStatus::Unknown);
 }
 
 /// A temporary folder removed on drop (std only).
@@ -285,4 +285,24 @@ fn during_a_center_key_rotation_both_keys_are_accepted_until_the_old_one_retires
     let (_, new_late) = forward("card-1", "municipal-122319.key.der", &tx(4));
     assert!(matches!(handle_issue(&m, &db, &old_late, NOW + 60_001), Err(MunicipalError::Attestation)));
     handle_issue(&m, &db, &new_late, NOW + 60_001).unwrap();
+}
+
+/// Suspended and not-yet-active cards are told apart from revoked ones, and name no
+/// municipality.
+#[test]
+fn validation_service_tells_suspended_and_not_yet_active_cards() {
+    let (_, db, _dir) = setup();
+    let cert = ParsedCert::parse(&fixture("card-2.cert.der")).unwrap();
+    let issuer = hex::encode(cert.issuer_sha256());
+    let query =
+        CardStatusQuery { card_serial: cert.serial_hex.clone(), issuer_sha256: cert.issuer_sha256().to_vec().into() };
+    let ask = |now| card_status(&db, &serde_json::to_vec(&query).unwrap(), now).unwrap();
+    db.set_card_validation(&issuer, &cert.serial_hex, "suspended", None).unwrap();
+    assert_eq!((ask(NOW).status, ask(NOW).municipality), (CardStatus::Suspended, None));
+    // Active from tomorrow (Japan time): refused today, valid tomorrow.
+    db.set_card_validation(&issuer, &cert.serial_hex, "valid", Some("2026-11-26")).unwrap();
+    assert_eq!(ask(NOW).status, CardStatus::NotYetActive);
+    assert_eq!(ask(NOW + 86_400_000).status, CardStatus::Valid);
+    db.set_card_validation(&issuer, &cert.serial_hex, "revoked", None).unwrap();
+    assert_eq!(ask(NOW).status, CardStatus::Revoked);
 }

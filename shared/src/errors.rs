@@ -72,6 +72,9 @@ error_codes! {
     CardRevoked = "card_revoked", 403,
         "このカードの電子証明書は失効しています。市区町村の窓口にお問い合わせください。",
         "This card's certificate has been revoked. Please ask at your city office.";
+    CardSuspended = "card_suspended", 403,
+        "このカードの電子証明書は一時停止されています。市区町村の窓口にお問い合わせください。",
+        "This card's certificate is suspended. Please ask at your city office.";
     ValidationUnavailable = "validation_unavailable", 503,
         "ただいまカードの有効性を確認できません。しばらくしてからお試しください。",
         "The card cannot be checked right now. Please try again later.";

@@ -262,6 +262,10 @@ pub struct CardStatusQuery {
 pub enum CardStatus {
     Valid,
     Revoked,
+    /// Temporarily stopped (一時停止), e.g. reported lost.
+    Suspended,
+    /// Not usable before a date the validation service knows.
+    NotYetActive,
     Unknown,
 }
 

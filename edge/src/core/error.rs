@@ -29,6 +29,10 @@ pub enum EdgeError {
     CardSignature,
     #[error("card is revoked")]
     CardRevoked,
+    #[error("card is suspended")]
+    CardSuspended,
+    #[error("card is not active yet")]
+    CardNotYetActive,
     #[error("card unknown to the validation service")]
     CardUnknown,
     #[error("validation service: {0}")]
@@ -71,6 +75,8 @@ impl EdgeError {
             EdgeError::CardCertificate(_) => ErrorCode::CardCertificateInvalid,
             EdgeError::CardSignature => ErrorCode::CardSignatureInvalid,
             EdgeError::CardRevoked | EdgeError::CardUnknown => ErrorCode::CardRevoked,
+            EdgeError::CardSuspended => ErrorCode::CardSuspended,
+            EdgeError::CardNotYetActive => ErrorCode::NotYetActive,
             EdgeError::Validation(_) => ErrorCode::ValidationUnavailable,
             EdgeError::MunicipalityUnknown | EdgeError::MunicipalityDisabled => ErrorCode::MunicipalityUnknown,
             EdgeError::MunicipalityUnavailable(_) => ErrorCode::MunicipalityUnavailable,

@@ -265,6 +265,8 @@ async fn card_residence<B: Backend>(backend: &B, card: &ParsedCert) -> Result<Mu
         (CardStatus::Valid, Some(code)) => Ok(code),
         (CardStatus::Valid, None) => Err(EdgeError::Validation(super::BackendError::BadUpstream)),
         (CardStatus::Revoked, _) => Err(EdgeError::CardRevoked),
+        (CardStatus::Suspended, _) => Err(EdgeError::CardSuspended),
+        (CardStatus::NotYetActive, _) => Err(EdgeError::CardNotYetActive),
         (CardStatus::Unknown, _) => Err(EdgeError::CardUnknown),
     }
 }
