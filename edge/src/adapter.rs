@@ -40,6 +40,9 @@ pub(crate) fn config(env: &Env) -> Result<Rc<EdgeConfig>, EdgeError> {
         if let Ok(audit_key) = env.secret("AUDIT_KEY") {
             config = config.and_then(|c| c.with_audit_key(&audit_key.to_string()));
         }
+        if let Ok(limits) = env.var("RATE_LIMITS") {
+            config = config.and_then(|c| c.with_rate_limits(&limits.to_string()));
+        }
         if let Ok(ops_keys) = env.var("OPS_KEYS") {
             config = config.and_then(|c| c.with_ops_keys(&ops_keys.to_string()));
         }
@@ -87,6 +90,7 @@ async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> wor
             return crate::lab::verify(&req.bytes().await?).await;
         }
         (Method::Post, "/v1/_lab/bench") if crate::lab::enabled(env) => return crate::lab::bench(env, req).await,
+        (Method::Post, "/v1/_lab/rate") if crate::lab::enabled(env) => return crate::lab::rate(env, req).await,
         _ => return Response::error("not found", 404),
     };
     match outcome {
@@ -192,16 +196,18 @@ fn cors(env: &Env) -> Cors {
         .with_max_age(600)
 }
 
-struct D1Backend {
+pub(crate) struct D1Backend {
     db: D1Database,
     validation_url: String,
+    limiter: worker::ObjectNamespace,
 }
 
 impl D1Backend {
-    fn new(env: &Env) -> Result<Self, EdgeError> {
+    pub(crate) fn new(env: &Env) -> Result<Self, EdgeError> {
         let db = env.d1("DB").map_err(|_| storage("D1 binding"))?;
         let validation_url = text_binding(env, "VALIDATION_URL")?;
-        Ok(D1Backend { db, validation_url })
+        let limiter = env.durable_object("RATE_LIMITER").map_err(|_| storage("RATE_LIMITER binding"))?;
+        Ok(D1Backend { db, validation_url, limiter })
     }
 }
 
@@ -298,6 +304,19 @@ impl AuditRow {
 }
 
 impl Backend for D1Backend {
+    async fn take_rate(&self, key: &str, limit: crate::core::rate::Limit, now: u64) -> Result<bool, BackendError> {
+        let unavailable = |_| BackendError::Storage("rate limiter".into());
+        let stub = self.limiter.id_from_name(key).and_then(|id| id.get_stub()).map_err(unavailable)?;
+        let body = serde_json::to_string(&crate::rate_limiter::TakeRequest { limit, now_ms: now })
+            .map_err(|_| BackendError::Storage("rate limiter".into()))?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Post).with_body(Some(body.into()));
+        let request = Request::new_with_init("https://rate-limiter/take", &init).map_err(unavailable)?;
+        let mut answer = stub.fetch_with_request(request).await.map_err(unavailable)?;
+        let answer: crate::rate_limiter::TakeAnswer = answer.json().await.map_err(unavailable)?;
+        Ok(answer.allowed)
+    }
+
     async fn last_audit(&self) -> Result<Option<(u64, [u8; 32])>, BackendError> {
         #[derive(Deserialize)]
         struct Last {

@@ -122,3 +122,27 @@ pub async fn bench(env: &Env, req: &mut Request) -> worker::Result<Response> {
     }
     Response::from_json(&BenchAnswer { verified })
 }
+
+#[derive(Deserialize)]
+struct RateRequest {
+    key: String,
+    max: u32,
+    window_ms: u64,
+}
+
+/// `POST /v1/_lab/rate`: one take on `key` through the real RateLimiter Durable Object.
+pub async fn rate(env: &Env, req: &mut Request) -> worker::Result<Response> {
+    use crate::core::Backend;
+    let Ok(request) = req.json::<RateRequest>().await else {
+        return Response::error("bad request", 400);
+    };
+    let Ok(backend) = crate::adapter::D1Backend::new(env) else {
+        return Response::error("configuration", 500);
+    };
+    let limit = crate::core::rate::Limit { max: request.max, window_ms: request.window_ms };
+    let now = worker::Date::now().as_millis();
+    match backend.take_rate(&format!("lab:{}", request.key), limit, now).await {
+        Ok(allowed) => Response::from_json(&serde_json::json!({ "allowed": allowed })),
+        Err(_) => Response::error("rate limiter", 500),
+    }
+}

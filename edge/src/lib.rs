@@ -8,3 +8,6 @@ mod adapter;
 
 #[cfg(target_arch = "wasm32")]
 mod lab;
+
+#[cfg(target_arch = "wasm32")]
+mod rate_limiter;

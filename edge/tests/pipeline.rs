@@ -531,3 +531,29 @@ fn suspended_and_not_yet_active_cards_are_refused_with_their_reason() {
         assert!(backend.forwarded.borrow().is_empty());
     }
 }
+
+/// Past its allowance a card is refused with rate_limited, before its challenge is spent;
+/// a kiosk likewise.
+#[test]
+fn a_card_or_kiosk_over_its_allowance_is_refused() {
+    let strict = config().with_rate_limits("card=2/3600000").unwrap();
+    let backend = backend();
+    for _ in 0..2 {
+        let (_, _, body) = kiosk_request(&strict, &backend, "card-1");
+        block_on(issue(&strict, &backend, &RustCrypto, &body, now())).unwrap();
+    }
+    let (_, _, body) = kiosk_request(&strict, &backend, "card-1");
+    let err = block_on(issue(&strict, &backend, &RustCrypto, &body, now())).unwrap_err();
+    assert_eq!((err.code(), err.code().http_status()), (ErrorCode::RateLimited, 429));
+    // The refused request's challenge was not consumed: with room again, it goes through.
+    let relaxed = config().with_rate_limits("card=10/3600000").unwrap();
+    block_on(issue(&relaxed, &backend, &RustCrypto, &body, now())).unwrap();
+
+    let one_per_minute = config().with_rate_limits("kiosk=1/60000").unwrap();
+    let backend = self::backend();
+    let (_, _, first) = kiosk_request(&one_per_minute, &backend, "card-1");
+    block_on(issue(&one_per_minute, &backend, &RustCrypto, &first, now())).unwrap();
+    let (_, _, second) = kiosk_request(&one_per_minute, &backend, "card-1");
+    let err = block_on(issue(&one_per_minute, &backend, &RustCrypto, &second, now())).unwrap_err();
+    assert_eq!(err, EdgeError::RateLimited);
+}

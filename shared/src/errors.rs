@@ -114,6 +114,9 @@ error_codes! {
     KindNotOffered = "kind_not_offered", 403,
         "お住まいの市区町村では、この証明書をコンビニ等で交付していません。市区町村の窓口でお求めください。",
         "Your municipality does not issue this certificate at kiosks. Please ask at your city office.";
+    RateLimited = "rate_limited", 429,
+        "ただいま混み合っています。しばらくしてからお試しください。料金はかかりません。",
+        "Too many requests right now. Please try again later. You have not been charged.";
     OpsUnauthorized = "ops_unauthorized", 401,
         "この操作は許可されていません。",
         "This operation is not permitted.";

@@ -191,3 +191,19 @@ fn residents_the_service_may_not_serve_are_refused_through_the_edge() {
         assert_eq!(result.err(), Some(SessionError::Edge(EdgeCallError::Refused(code))), "{card_name}");
     }
 }
+
+/// The per-key counter behind the rate limits is the real Durable Object in workerd:
+/// `max` takes pass in a window, the next is refused, another key is unaffected.
+#[test]
+fn rate_limits_are_counted_in_a_durable_object() {
+    let url = format!("{}/v1/_lab/rate", env("KOFU_EDGE_URL"));
+    let key = format!("stack-test-{}", now_ms());
+    let take = |key: &str| {
+        let body = serde_json::json!({ "key": key, "max": 2, "window_ms": 60_000 }).to_string();
+        let (status, answer) = post(&url, body.as_bytes());
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+        serde_json::from_slice::<serde_json::Value>(&answer).unwrap()["allowed"].as_bool().unwrap()
+    };
+    assert_eq!([take(&key), take(&key), take(&key)], [true, true, false]);
+    assert!(take(&format!("{key}-other")));
+}

@@ -85,6 +85,9 @@ pub trait Backend {
     /// POSTs `body` (JSON) to `url` (a municipality's endpoint + path).
     async fn forward(&self, url: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError>;
 
+    /// Counts one request against `key`'s window; `false` when the limit is reached.
+    async fn take_rate(&self, key: &str, limit: super::rate::Limit, now: u64) -> Result<bool, BackendError>;
+
     /// The audit chain's last (sequence number, hash), if any record exists.
     async fn last_audit(&self) -> Result<Option<(u64, [u8; 32])>, BackendError>;
 

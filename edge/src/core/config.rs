@@ -21,6 +21,7 @@ pub struct EdgeConfig {
     pub audit_key: Zeroizing<Vec<u8>>,
     /// Operators allowed to call the ops API (`OPS_KEYS`); none by default.
     pub ops_keys: Vec<super::ops::OpsKey>,
+    pub rate_limits: super::rate::RateLimits,
     pub challenge_ttl_ms: u64,
 }
 
@@ -34,6 +35,8 @@ pub enum ConfigError {
     BadCenterKey,
     #[error("AUDIT_KEY is not base64url of at least 32 bytes")]
     BadAuditKey,
+    #[error("RATE_LIMITS is not `kiosk=MAX/WINDOW_MS,card=MAX/WINDOW_MS`")]
+    BadRateLimits,
     #[error("OPS_KEYS line {0} is not `id=base64url P-256 key`")]
     BadOpsKey(usize),
 }
@@ -58,6 +61,7 @@ impl EdgeConfig {
             center_key,
             audit_key,
             ops_keys: Vec::new(),
+            rate_limits: super::rate::RateLimits::default(),
             center_key_pkcs8: der,
             challenge_ttl_ms: kofu_shared::limits::CHALLENGE_TTL_MS,
         })
@@ -72,6 +76,12 @@ impl EdgeConfig {
             return Err(ConfigError::BadAuditKey);
         }
         self.audit_key = Zeroizing::new(key);
+        Ok(self)
+    }
+
+    /// `RATE_LIMITS`: see [`super::rate::RateLimits::parse`].
+    pub fn with_rate_limits(mut self, text: &str) -> Result<Self, ConfigError> {
+        self.rate_limits = super::rate::RateLimits::parse(text).map_err(|_| ConfigError::BadRateLimits)?;
         Ok(self)
     }
 

@@ -53,6 +53,8 @@ pub enum EdgeError {
     TransactionReused,
     #[error("transaction unknown to the center")]
     TransactionUnknown,
+    #[error("too many requests for this kiosk or card")]
+    RateLimited,
     #[error("ops request not authorized")]
     OpsUnauthorized,
     #[error("storage: {0}")]
@@ -86,6 +88,7 @@ impl EdgeError {
             EdgeError::TransactionReused => ErrorCode::BadRequest,
             EdgeError::TransactionUnknown => ErrorCode::TransactionUnknown,
             EdgeError::OpsUnauthorized => ErrorCode::OpsUnauthorized,
+            EdgeError::RateLimited => ErrorCode::RateLimited,
             EdgeError::Storage(_) => ErrorCode::Internal,
         }
     }

@@ -68,7 +68,11 @@ async fn issue_steps<B: Backend, V: Verifier + CenterSigner>(
     trail.kiosk_id = Some(request.kiosk_id.clone());
     let kiosk = active_kiosk(backend, &request.kiosk_id).await?;
     let card = verify_request_signatures(verifier, config, &kiosk, &envelope, &request, now_ms).await?;
-    trail.card_tag = Some(audit::card_tag(&config.audit_key, &card.issuer_sha256(), &card.serial_hex));
+    let card_tag = audit::card_tag(&config.audit_key, &card.issuer_sha256(), &card.serial_hex);
+    trail.card_tag = Some(card_tag.clone());
+    // After the signatures: nobody can spend a kiosk's or a card's allowance without them.
+    rate_limit(backend, &format!("kiosk:{}", request.kiosk_id), config.rate_limits.per_kiosk, now_ms).await?;
+    rate_limit(backend, &format!("card:{card_tag}"), config.rate_limits.per_card, now_ms).await?;
     consume_challenge(backend, &request, now_ms).await?;
     let municipality_code = card_residence(backend, &card).await?;
     trail.municipality = Some(municipality_code);
@@ -161,6 +165,18 @@ pub(crate) fn kiosk_key(kiosk: &KioskRecord) -> Result<P256Key, EdgeError> {
     P256Key::from_bytes(&kiosk.public_key).map_err(|_| {
         EdgeError::Storage(super::BackendError::Storage(String::from("kiosk key in directory is not P-256")))
     })
+}
+
+async fn rate_limit<B: Backend>(
+    backend: &B,
+    key: &str,
+    limit: super::rate::Limit,
+    now_ms: u64,
+) -> Result<(), EdgeError> {
+    match backend.take_rate(key, limit, now_ms).await.map_err(EdgeError::Storage)? {
+        true => Ok(()),
+        false => Err(EdgeError::RateLimited),
+    }
 }
 
 async fn consume_challenge<B: Backend>(backend: &B, request: &IssueRequest, now_ms: u64) -> Result<(), EdgeError> {

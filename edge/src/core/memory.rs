@@ -29,6 +29,7 @@ pub struct MemoryBackend {
     /// transaction id → (record, outcome).
     pub transactions: RefCell<HashMap<String, (TransactionRecord, Option<String>)>>,
     pub audit: RefCell<Vec<AuditRecord>>,
+    rates: RefCell<HashMap<String, super::rate::Window>>,
 }
 
 impl MemoryBackend {
@@ -41,6 +42,7 @@ impl MemoryBackend {
             forward,
             forwarded: RefCell::default(),
             audit: RefCell::default(),
+            rates: RefCell::default(),
             transactions: RefCell::default(),
         }
     }
@@ -109,6 +111,10 @@ impl Backend for MemoryBackend {
             *o = Some(outcome.to_owned());
         }
         Ok(())
+    }
+
+    async fn take_rate(&self, key: &str, limit: super::rate::Limit, now: u64) -> Result<bool, BackendError> {
+        Ok(self.rates.borrow_mut().entry(key.to_owned()).or_default().take(limit, now))
     }
 
     async fn last_audit(&self) -> Result<Option<(u64, [u8; 32])>, BackendError> {

@@ -10,6 +10,7 @@ pub mod issue;
 pub mod memory;
 pub mod ops;
 pub mod outcome;
+pub mod rate;
 pub mod verify;
 
 pub use backend::{
