@@ -557,3 +557,130 @@ fn a_card_or_kiosk_over_its_allowance_is_refused() {
     let err = block_on(issue(&one_per_minute, &backend, &RustCrypto, &second, now())).unwrap_err();
     assert_eq!(err, EdgeError::RateLimited);
 }
+
+/// The attack matrix in one place: each attack refused with its own code, and nothing
+/// forwarded to a municipality for any of them.
+#[test]
+fn attack_matrix_each_attack_is_refused_with_its_own_code() {
+    type Setup = fn(&EdgeConfig, &MemoryBackend) -> (Vec<u8>, u64);
+    let matrix: Vec<(&str, Setup, ErrorCode)> = vec![
+        (
+            "replayed challenge",
+            |c, b| {
+                let body = kiosk_request(c, b, "card-1").2;
+                block_on(issue(c, b, &RustCrypto, &body, now())).unwrap();
+                b.forwarded.borrow_mut().clear();
+                (body, now())
+            },
+            ErrorCode::ChallengeUsed,
+        ),
+        (
+            "expired challenge",
+            |c, b| (kiosk_request(c, b, "card-1").2, now() + c.challenge_ttl_ms + 1),
+            ErrorCode::ChallengeExpired,
+        ),
+        (
+            "forged kiosk signature",
+            |c, b| {
+                let mut e: IssueEnvelope = serde_json::from_slice(&kiosk_request(c, b, "card-1").2).unwrap();
+                e.kiosk_signature.0[10] ^= 1;
+                (serde_json::to_vec(&e).unwrap(), now())
+            },
+            ErrorCode::KioskSignatureInvalid,
+        ),
+        (
+            "unknown kiosk",
+            |c, b| {
+                let body = kiosk_request(c, b, "card-1").2;
+                b.kiosks.borrow_mut().clear();
+                (body, now())
+            },
+            ErrorCode::UnknownKiosk,
+        ),
+        (
+            "revoked kiosk",
+            |c, b| {
+                let body = kiosk_request(c, b, "card-1").2;
+                b.kiosks.borrow_mut().values_mut().for_each(|k| k.active = false);
+                (body, now())
+            },
+            ErrorCode::UnknownKiosk,
+        ),
+        (
+            "card signature over different bytes",
+            |c, b| {
+                let other: IssueEnvelope = serde_json::from_slice(&kiosk_request(c, b, "card-1").2).unwrap();
+                let mut e: IssueEnvelope = serde_json::from_slice(&kiosk_request(c, b, "card-1").2).unwrap();
+                e.card_signature = other.card_signature;
+                let key = p256_signing_key(&fixture("kiosk-dev-001.key.der")).unwrap();
+                let e = sign_envelope(e.request.0, e.card_signature.0, &key);
+                (serde_json::to_vec(&e).unwrap(), now())
+            },
+            ErrorCode::CardSignatureInvalid,
+        ),
+        (
+            "card certificate from another CA",
+            |c, b| (kiosk_request(c, b, "card-rogue").2, now()),
+            ErrorCode::CardCertificateUntrusted,
+        ),
+        (
+            "expired card certificate",
+            // The test cards are valid for five years from 2026.
+            |c, b| (kiosk_request(c, b, "card-1").2, now() + 6 * 365 * 86_400_000),
+            ErrorCode::CardCertificateExpired,
+        ),
+        (
+            "revoked card",
+            |c, b| {
+                b.cards.borrow_mut().values_mut().for_each(|a| a.status = CardStatus::Revoked);
+                (kiosk_request(c, b, "card-1").2, now())
+            },
+            ErrorCode::CardRevoked,
+        ),
+        (
+            "municipality disabled",
+            |c, b| {
+                b.municipalities.borrow_mut().values_mut().for_each(|m| m.enabled = false);
+                (kiosk_request(c, b, "card-1").2, now())
+            },
+            ErrorCode::MunicipalityUnknown,
+        ),
+        (
+            "kind not offered",
+            |c, b| {
+                b.municipalities.borrow_mut().values_mut().for_each(|m| m.kinds.clear());
+                (kiosk_request(c, b, "card-1").2, now())
+            },
+            ErrorCode::KindNotOffered,
+        ),
+        (
+            "outside service hours",
+            |c, b| {
+                let closed = ServiceHours { open_minute: 0, close_minute: 0, year_end_closed: true };
+                b.municipalities.borrow_mut().values_mut().for_each(|m| m.hours = closed);
+                (kiosk_request(c, b, "card-1").2, now())
+            },
+            ErrorCode::OutsideServiceHours,
+        ),
+        (
+            "oversized body",
+            |_, _| (vec![b' '; kofu_shared::limits::MAX_BODY_BYTES + 1], now()),
+            ErrorCode::BodyTooLarge,
+        ),
+        ("malformed JSON", |_, _| (b"{\"request\":".to_vec(), now()), ErrorCode::BadRequest),
+    ];
+    for (attack, setup, expected) in matrix {
+        let (config, backend) = (config(), backend());
+        let (body, at) = setup(&config, &backend);
+        let err = block_on(issue(&config, &backend, &RustCrypto, &body, at)).unwrap_err();
+        assert_eq!(err.code(), expected, "{attack}: {err:?}");
+        assert!(backend.forwarded.borrow().is_empty(), "{attack}: forwarded");
+    }
+    // Rate limit exceeded: the one attack that needs its own configuration.
+    let (config, backend) = (config().with_rate_limits("card=1/3600000").unwrap(), backend());
+    let first = kiosk_request(&config, &backend, "card-1").2;
+    block_on(issue(&config, &backend, &RustCrypto, &first, now())).unwrap();
+    let second = kiosk_request(&config, &backend, "card-1").2;
+    let err = block_on(issue(&config, &backend, &RustCrypto, &second, now())).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::RateLimited);
+}
