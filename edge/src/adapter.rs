@@ -10,12 +10,12 @@ use worker::{AbortSignal, Cors, D1Database, Date, Env, Fetch, Headers, Method, R
 use crate::core::audit::{AuditEntry, AuditRecord};
 use crate::core::challenge::create_challenge;
 use crate::core::issue::issue;
-use crate::core::ops::{OpsCredentials, authorize, verify_audit};
+use crate::core::ops::{OpsCredentials, authorize, enroll_kiosk, register_municipality, revoke_kiosk, verify_audit};
 use crate::core::outcome::report_outcome;
 use crate::core::verify::webcrypto::WebCrypto;
 use crate::core::{
-    Backend, BackendError, ChallengeOutcome, EdgeConfig, EdgeError, HttpAnswer, KioskRecord, MunicipalityRecord,
-    SCHEMA_VERSION, SERVICE, TransactionRecord, VERSION,
+    Backend, BackendError, ChallengeOutcome, EdgeConfig, EdgeError, HttpAnswer, KioskEnrollment, KioskRecord,
+    MunicipalityRecord, SCHEMA_VERSION, SERVICE, TransactionRecord, VERSION,
 };
 use kofu_shared::limits::MAX_BODY_BYTES;
 use kofu_shared::wire::{CardStatusAnswer, CardStatusQuery, Health, parse_limited};
@@ -86,6 +86,9 @@ async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> wor
         (Method::Post, "/v1/issue") => issue_route(req, env).await,
         (Method::Post, "/v1/outcome") => outcome_route(req, env).await,
         (Method::Get, "/v1/ops/audit/verify") => audit_verify_route(req, env).await,
+        (Method::Post, "/v1/ops/kiosks" | "/v1/ops/kiosks/revoke" | "/v1/ops/municipalities") => {
+            directory_route(req, env, path).await
+        }
         (Method::Post, "/v1/_lab/verify") if crate::lab::enabled(env) => {
             return crate::lab::verify(&req.bytes().await?).await;
         }
@@ -166,6 +169,29 @@ async fn audit_verify_route(req: &mut Request, env: &Env) -> Result<Response, Ed
     let verification = verify_audit(&D1Backend::new(env)?).await?;
     worker::console_log!("ops {operator}: audit verify, {} verified", verification.verified);
     Response::from_json(&verification).map_err(|_| storage("response"))
+}
+
+/// The directory calls of the ops API; each is audited with the operator who made it.
+async fn directory_route(req: &mut Request, env: &Env, path: &str) -> Result<Response, EdgeError> {
+    let body = read_body(req).await?;
+    let config = config(env)?;
+    let operator = ops_caller(req, &config, &body).await?;
+    let backend = D1Backend::new(env)?;
+    let (kiosk_id, municipality, action) = match path {
+        "/v1/ops/kiosks" => (enroll_kiosk(&backend, &body).await?, None, "kiosk_enrolled"),
+        "/v1/ops/kiosks/revoke" => (revoke_kiosk(&backend, &body).await?, None, "kiosk_revoked"),
+        _ => (String::new(), Some(register_municipality(&backend, &body).await?), "municipality_registered"),
+    };
+    let entry = AuditEntry {
+        at_ms: now(),
+        step: "ops".into(),
+        kiosk_id,
+        municipality,
+        outcome: format!("{action}:{operator}"),
+        card_tag: None,
+    };
+    crate::core::audit::append(&backend, entry).await.map_err(EdgeError::Storage)?;
+    Response::from_json(&serde_json::json!({ "ok": true })).map_err(|_| storage("response"))
 }
 
 async fn read_body(req: &mut Request) -> Result<Vec<u8>, EdgeError> {
@@ -304,6 +330,51 @@ impl AuditRow {
 }
 
 impl Backend for D1Backend {
+    async fn put_kiosk(&self, kiosk: &KioskEnrollment) -> Result<(), BackendError> {
+        self.execute(
+            "INSERT INTO kiosks (id, public_key, operator, store, status) VALUES (?1, ?2, ?3, ?4, 'active')
+             ON CONFLICT (id) DO UPDATE SET public_key = excluded.public_key, operator = excluded.operator,
+               store = excluded.store, status = 'active'",
+            &[
+                kiosk.id.as_str().into(),
+                Bytes::encode(&kiosk.public_key.0).into(),
+                kiosk.operator.as_str().into(),
+                kiosk.store.as_str().into(),
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn revoke_kiosk(&self, id: &str) -> Result<bool, BackendError> {
+        Ok(self.execute("UPDATE kiosks SET status = 'revoked' WHERE id = ?1", &[id.into()]).await? == 1)
+    }
+
+    async fn put_municipality(&self, m: &MunicipalityRecord) -> Result<(), BackendError> {
+        let kinds: Vec<String> =
+            m.kinds.iter().filter_map(|k| serde_json::to_value(k).ok()?.as_str().map(str::to_owned)).collect();
+        self.execute(
+            "INSERT INTO municipalities (code, name, endpoint, public_key, enabled, open_minute, close_minute,
+               year_end_closed, kinds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name, endpoint = excluded.endpoint,
+               public_key = excluded.public_key, enabled = excluded.enabled, open_minute = excluded.open_minute,
+               close_minute = excluded.close_minute, year_end_closed = excluded.year_end_closed, kinds = excluded.kinds",
+            &[
+                m.code.to_string().into(),
+                m.name.as_str().into(),
+                m.endpoint.as_str().into(),
+                Bytes::encode(&m.public_key).into(),
+                f64::from(u8::from(m.enabled)).into(),
+                f64::from(m.hours.open_minute).into(),
+                f64::from(m.hours.close_minute).into(),
+                f64::from(u8::from(m.hours.year_end_closed)).into(),
+                kinds.join(",").into(),
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
     async fn take_rate(&self, key: &str, limit: crate::core::rate::Limit, now: u64) -> Result<bool, BackendError> {
         let unavailable = |_| BackendError::Storage("rate limiter".into());
         let stub = self.limiter.id_from_name(key).and_then(|id| id.get_stub()).map_err(unavailable)?;

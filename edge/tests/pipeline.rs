@@ -684,3 +684,37 @@ fn attack_matrix_each_attack_is_refused_with_its_own_code() {
     let err = block_on(issue(&config, &backend, &RustCrypto, &second, now())).unwrap_err();
     assert_eq!(err.code(), ErrorCode::RateLimited);
 }
+
+/// The directory through the ops API: an enrolled kiosk works at once, a revoked one is
+/// unknown, a registered municipality's entry is what the pipeline reads.
+#[test]
+fn ops_directory_calls_enroll_revoke_and_register() {
+    use kofu_edge::core::ops::{enroll_kiosk, register_municipality, revoke_kiosk};
+    let (config, backend) = (config(), backend());
+    let kiosk = serde_json::json!({
+        "id": "kiosk-ops-1", "public_key": Bytes(fixture("kiosk-dev-001.pub.der")),
+        "operator": "chain", "store": "store 1",
+    });
+    block_on(enroll_kiosk(&backend, kiosk.to_string().as_bytes())).unwrap();
+    let challenge = br#"{"kiosk_id":"kiosk-ops-1"}"#;
+    block_on(create_challenge(&config, &backend, challenge, now(), rand_nonce())).unwrap();
+    block_on(revoke_kiosk(&backend, br#"{"id":"kiosk-ops-1"}"#)).unwrap();
+    let err = block_on(create_challenge(&config, &backend, challenge, now(), rand_nonce())).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::UnknownKiosk);
+    assert_eq!(block_on(revoke_kiosk(&backend, br#"{"id":"kiosk-none"}"#)).unwrap_err(), EdgeError::UnknownKiosk);
+    let bad_key = serde_json::json!({ "id": "kiosk-ops-2", "public_key": "AAAA", "operator": "", "store": "" });
+    assert!(block_on(enroll_kiosk(&backend, bad_key.to_string().as_bytes())).is_err());
+
+    let municipality = |endpoint: &str| {
+        serde_json::json!({
+            "code": "122319", "name": "印西市", "endpoint": endpoint,
+            "public_key": Bytes(fixture("municipal-122319.pub.der")), "enabled": true,
+            "open_minute": 390, "close_minute": 1380, "year_end_closed": true, "kinds": ["juminhyo"],
+        })
+        .to_string()
+    };
+    block_on(register_municipality(&backend, municipality("https://inzai.example/kofu").as_bytes())).unwrap();
+    let stored = backend.municipalities.borrow()[&inzai()].clone();
+    assert_eq!((stored.endpoint.as_str(), stored.hours.open_minute), ("https://inzai.example/kofu", 390));
+    assert!(block_on(register_municipality(&backend, municipality("http://inzai.example").as_bytes())).is_err());
+}

@@ -133,18 +133,37 @@ pub fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
 
-/// A GET to the edge's ops API, signed with the TEST-ONLY dev operator key.
-pub fn ops_get(path: &str) -> (u16, Vec<u8>) {
+/// The ops headers for `method path body`, signed with the TEST-ONLY dev operator key.
+fn ops_headers(method: &str, path: &str, body: &[u8]) -> [(&'static str, String); 3] {
     let key = kofu_shared::signing::p256_signing_key(&fixture("ops-dev.key.der")).unwrap();
     let time = now_ms();
-    let signature = kofu_shared::signing::p256_sign(&key, &kofu_edge::core::ops::ops_message("GET", path, time, b""));
-    let mut response = agent()
-        .get(&format!("{}{path}", env("KOFU_EDGE_URL")))
-        .header("x-kofu-ops-key", "ops-dev")
-        .header("x-kofu-ops-time", &time.to_string())
-        .header("x-kofu-ops-signature", &kofu_shared::Bytes::encode(&signature))
-        .call()
-        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    let signature = kofu_shared::signing::p256_sign(&key, &kofu_edge::core::ops::ops_message(method, path, time, body));
+    [
+        ("x-kofu-ops-key", "ops-dev".into()),
+        ("x-kofu-ops-time", time.to_string()),
+        ("x-kofu-ops-signature", kofu_shared::Bytes::encode(&signature)),
+    ]
+}
+
+/// A signed GET to the edge's ops API.
+pub fn ops_get(path: &str) -> (u16, Vec<u8>) {
+    let mut request = agent().get(&format!("{}{path}", env("KOFU_EDGE_URL")));
+    for (name, value) in ops_headers("GET", path, b"") {
+        request = request.header(name, &value);
+    }
+    let mut response = request.call().unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    let status = response.status().as_u16();
+    (status, response.body_mut().read_to_vec().unwrap())
+}
+
+/// A signed POST to the edge's ops API.
+pub fn ops_post(path: &str, body: &[u8]) -> (u16, Vec<u8>) {
+    let mut request =
+        agent().post(&format!("{}{path}", env("KOFU_EDGE_URL"))).header("content-type", "application/json");
+    for (name, value) in ops_headers("POST", path, body) {
+        request = request.header(name, &value);
+    }
+    let mut response = request.send(body).unwrap_or_else(|e| panic!("POST {path}: {e}"));
     let status = response.status().as_u16();
     (status, response.body_mut().read_to_vec().unwrap())
 }

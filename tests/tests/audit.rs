@@ -53,3 +53,27 @@ fn the_audit_trail_verifies_and_a_record_altered_in_d1_is_found() {
     d1(&format!("UPDATE audit SET outcome = '{original}' WHERE seq = 1"));
     assert!(verify().broken_at.is_none());
 }
+
+/// Kiosk enrollment and revocation through the signed ops API, against the real D1.
+#[test]
+fn an_operator_enrolls_and_revokes_a_kiosk() {
+    let edge = env("KOFU_EDGE_URL");
+    let id = format!("kiosk-ops-{}", kofu_tests::now_ms());
+    let enrollment = serde_json::json!({
+        "id": id, "public_key": kofu_shared::Bytes(kofu_tests::fixture("kiosk-dev-001.pub.der")),
+        "operator": "test chain", "store": "test store",
+    })
+    .to_string();
+    // Unsigned: refused; signed: enrolled, and the kiosk may ask for challenges.
+    assert_eq!(post(&format!("{edge}/v1/ops/kiosks"), enrollment.as_bytes()).0, 401);
+    let (status, body) = kofu_tests::ops_post("/v1/ops/kiosks", enrollment.as_bytes());
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let challenge = serde_json::json!({ "kiosk_id": id }).to_string();
+    assert_eq!(post(&format!("{edge}/v1/challenges"), challenge.as_bytes()).0, 200);
+    let (status, _) =
+        kofu_tests::ops_post("/v1/ops/kiosks/revoke", serde_json::json!({ "id": id }).to_string().as_bytes());
+    assert_eq!(status, 200);
+    let (status, body) = post(&format!("{edge}/v1/challenges"), challenge.as_bytes());
+    assert_eq!(status, 403);
+    assert!(String::from_utf8_lossy(&body).contains("unknown_kiosk"));
+}

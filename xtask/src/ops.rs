@@ -1,5 +1,5 @@
-//! `cargo xtask ops audit-verify [--edge URL] [--key-id ID --key PKCS8.der]`: calls the
-//! edge's ops API signed with an operator key. Defaults: the dev stack and the TEST-ONLY dev
+//! `cargo xtask ops …`: calls the edge's ops API (audit check, kiosk enrollment and
+//! revocation, municipality registration) signed with an operator key. Defaults: the dev stack and the TEST-ONLY dev
 //! operator key.
 
 use std::io::{Read, Write};
@@ -15,33 +15,58 @@ fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
 }
 
+const USAGE: &str = "usage: cargo xtask ops <command> [--edge URL] [--key-id ID --key PKCS8.der]
+  audit-verify
+  enroll-kiosk --id ID --public-key SPKI.der --operator NAME --store NAME
+  revoke-kiosk --id ID
+  register-municipality --file MUNICIPALITY.json   (docs/PROTOCOL.md, POST /v1/ops/municipalities)";
+
 pub fn ops(args: &[String]) -> Result {
-    let usage = "usage: cargo xtask ops audit-verify [--edge URL] [--key-id ID --key PKCS8.der]";
-    if args.first().map(String::as_str) != Some("audit-verify") {
-        return Err(usage.into());
-    }
+    let need = |name: &str| flag(args, name).ok_or_else(|| format!("{name} is required\n{USAGE}"));
+    let (method, path, body) = match args.first().map(String::as_str) {
+        Some("audit-verify") => ("GET", "/v1/ops/audit/verify", String::new()),
+        Some("enroll-kiosk") => {
+            let key_path = need("--public-key")?;
+            let key = std::fs::read(key_path).map_err(|e| format!("{key_path}: {e}"))?;
+            let body = format!(
+                "{{\"id\":{:?},\"public_key\":\"{}\",\"operator\":{:?},\"store\":{:?}}}",
+                need("--id")?,
+                Bytes::encode(&key),
+                need("--operator")?,
+                need("--store")?
+            );
+            ("POST", "/v1/ops/kiosks", body)
+        }
+        Some("revoke-kiosk") => ("POST", "/v1/ops/kiosks/revoke", format!("{{\"id\":{:?}}}", need("--id")?)),
+        Some("register-municipality") => {
+            let file = need("--file")?;
+            ("POST", "/v1/ops/municipalities", std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?)
+        }
+        _ => return Err(USAGE.into()),
+    };
     let edge = flag(args, "--edge").unwrap_or("http://127.0.0.1:8787");
     let key_id = flag(args, "--key-id").unwrap_or("ops-dev");
     let key_path =
         flag(args, "--key").map(Into::into).unwrap_or_else(|| root().join("fixtures/test-only/ops-dev.key.der"));
     let der = std::fs::read(&key_path).map_err(|e| format!("{}: {e}", key_path.display()))?;
     let key = p256_signing_key(&der).map_err(|_| format!("{}: not a P-256 PKCS#8 key", key_path.display()))?;
-    let path = "/v1/ops/audit/verify";
     let time = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?;
     let time = time.as_millis() as u64;
-    let signature = Bytes::encode(&p256_sign(&key, &ops_message("GET", path, time, b"")));
-    // Plain HTTP/1.1 to a local or tunnelled edge; deployed edges are HTTPS (use curl with
-    // these headers there).
+    let signature = Bytes::encode(&p256_sign(&key, &ops_message(method, path, time, body.as_bytes())));
+    // Plain HTTP/1.1 to a local or tunnelled edge; for a deployed edge send the same
+    // headers over HTTPS (curl).
     let host = edge.strip_prefix("http://").ok_or("--edge must be http://host:port for this client")?;
     let mut stream = TcpStream::connect(host).map_err(|e| format!("{edge}: {e}"))?;
     let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nx-kofu-ops-key: {key_id}\r\nx-kofu-ops-time: {time}\r\n\
-         x-kofu-ops-signature: {signature}\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nx-kofu-ops-key: {key_id}\r\nx-kofu-ops-time: {time}\r\n\
+         x-kofu-ops-signature: {signature}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
     );
     stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
     let mut answer = String::new();
     stream.read_to_string(&mut answer).map_err(|e| e.to_string())?;
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-    println!("{}", body.trim());
+    let (head, answer_body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    println!("{}", answer_body.trim());
     if head.starts_with("HTTP/1.1 200") { Ok(()) } else { Err(head.lines().next().unwrap_or("no answer").into()) }
 }

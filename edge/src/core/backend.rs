@@ -12,6 +12,17 @@ pub struct KioskRecord {
     pub active: bool,
 }
 
+/// A kiosk as the ops API enrolls it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskEnrollment {
+    pub id: String,
+    /// P-256 public key, SEC1 or SubjectPublicKeyInfo DER.
+    pub public_key: kofu_shared::Bytes,
+    pub operator: String,
+    pub store: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MunicipalityRecord {
     pub code: MunicipalityCode,
@@ -84,6 +95,15 @@ pub trait Backend {
 
     /// POSTs `body` (JSON) to `url` (a municipality's endpoint + path).
     async fn forward(&self, url: &str, body: Vec<u8>) -> Result<HttpAnswer, BackendError>;
+
+    /// Enrolls a kiosk, or replaces its key and store (ops API). Active from now on.
+    async fn put_kiosk(&self, kiosk: &KioskEnrollment) -> Result<(), BackendError>;
+
+    /// Revokes a kiosk; `false` if no such kiosk.
+    async fn revoke_kiosk(&self, id: &str) -> Result<bool, BackendError>;
+
+    /// Registers a municipality or updates it (ops API).
+    async fn put_municipality(&self, municipality: &MunicipalityRecord) -> Result<(), BackendError>;
 
     /// Counts one request against `key`'s window; `false` when the limit is reached.
     async fn take_rate(&self, key: &str, limit: super::rate::Limit, now: u64) -> Result<bool, BackendError>;

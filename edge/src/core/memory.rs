@@ -8,7 +8,10 @@ use kofu_shared::MunicipalityCode;
 use kofu_shared::wire::{CardStatus, CardStatusAnswer, CardStatusQuery};
 
 use super::audit::AuditRecord;
-use super::{Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskRecord, MunicipalityRecord, TransactionRecord};
+use super::{
+    Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskEnrollment, KioskRecord, MunicipalityRecord,
+    TransactionRecord,
+};
 
 pub type ForwardFn = Box<dyn Fn(&str, &[u8]) -> Result<HttpAnswer, BackendError>>;
 
@@ -110,6 +113,21 @@ impl Backend for MemoryBackend {
         if let Some((_, o)) = self.transactions.borrow_mut().get_mut(transaction_id) {
             *o = Some(outcome.to_owned());
         }
+        Ok(())
+    }
+
+    async fn put_kiosk(&self, kiosk: &KioskEnrollment) -> Result<(), BackendError> {
+        let record = KioskRecord { id: kiosk.id.clone(), public_key: kiosk.public_key.0.clone(), active: true };
+        self.kiosks.borrow_mut().insert(kiosk.id.clone(), record);
+        Ok(())
+    }
+
+    async fn revoke_kiosk(&self, id: &str) -> Result<bool, BackendError> {
+        Ok(self.kiosks.borrow_mut().get_mut(id).map(|k| k.active = false).is_some())
+    }
+
+    async fn put_municipality(&self, municipality: &MunicipalityRecord) -> Result<(), BackendError> {
+        self.municipalities.borrow_mut().insert(municipality.code, municipality.clone());
         Ok(())
     }
 

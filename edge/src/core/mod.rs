@@ -14,7 +14,8 @@ pub mod rate;
 pub mod verify;
 
 pub use backend::{
-    Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskRecord, MunicipalityRecord, TransactionRecord,
+    Backend, BackendError, ChallengeOutcome, HttpAnswer, KioskEnrollment, KioskRecord, MunicipalityRecord,
+    TransactionRecord,
 };
 pub use config::EdgeConfig;
 pub use error::EdgeError;

@@ -2,8 +2,10 @@
 //! `kofu/v1/ops-request` ‖ method ‖ path ‖ time ‖ body (docs/PROTOCOL.md, "Ops API").
 //! Ops keys come from configuration (`OPS_KEYS`), never from the database they manage.
 
-use kofu_shared::Bytes;
+use kofu_shared::limits::MAX_BODY_BYTES;
 use kofu_shared::signing::signed_message;
+use kofu_shared::wire::{CertificateKind, is_kiosk_id, parse_limited};
+use kofu_shared::{Bytes, MunicipalityCode};
 
 use super::audit::{ChainBreak, GENESIS, continue_chain};
 use super::verify::{P256Key, Verifier};
@@ -100,4 +102,79 @@ pub async fn verify_audit<B: Backend>(backend: &B) -> Result<AuditVerification, 
             return Ok(AuditVerification { verified: last.0, broken_at: None, head: hex::encode(last.1) });
         }
     }
+}
+
+/// Longest operator, store or municipality name accepted.
+const MAX_NAME: usize = 100;
+
+/// `POST /v1/ops/kiosks`: enroll a kiosk (or replace its key); it is active at once.
+pub async fn enroll_kiosk<B: Backend>(backend: &B, body: &[u8]) -> Result<String, EdgeError> {
+    let kiosk: super::KioskEnrollment =
+        parse_limited(body, MAX_BODY_BYTES).map_err(|_| EdgeError::Malformed("kiosk"))?;
+    if !is_kiosk_id(&kiosk.id) || kiosk.operator.chars().count() > MAX_NAME || kiosk.store.chars().count() > MAX_NAME {
+        return Err(EdgeError::Malformed("kiosk"));
+    }
+    P256Key::from_bytes(&kiosk.public_key.0).map_err(|_| EdgeError::Malformed("public_key"))?;
+    backend.put_kiosk(&kiosk).await.map_err(EdgeError::Storage)?;
+    Ok(kiosk.id)
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KioskRevocation {
+    id: String,
+}
+
+/// `POST /v1/ops/kiosks/revoke`: the kiosk's next request is refused as unknown.
+pub async fn revoke_kiosk<B: Backend>(backend: &B, body: &[u8]) -> Result<String, EdgeError> {
+    let revocation: KioskRevocation = parse_limited(body, 4096).map_err(|_| EdgeError::Malformed("kiosk"))?;
+    match backend.revoke_kiosk(&revocation.id).await.map_err(EdgeError::Storage)? {
+        true => Ok(revocation.id),
+        false => Err(EdgeError::UnknownKiosk),
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MunicipalityRegistration {
+    code: MunicipalityCode,
+    name: String,
+    endpoint: String,
+    public_key: Bytes,
+    enabled: bool,
+    open_minute: u16,
+    close_minute: u16,
+    year_end_closed: bool,
+    kinds: Vec<CertificateKind>,
+}
+
+/// `POST /v1/ops/municipalities`: connect a municipality or change its entry.
+pub async fn register_municipality<B: Backend>(backend: &B, body: &[u8]) -> Result<MunicipalityCode, EdgeError> {
+    let m: MunicipalityRegistration =
+        parse_limited(body, MAX_BODY_BYTES).map_err(|_| EdgeError::Malformed("municipality"))?;
+    // Municipal servers are reached over HTTPS; plain HTTP only on this machine (dev).
+    let endpoint_ok =
+        m.endpoint.len() <= 200 && (m.endpoint.starts_with("https://") || m.endpoint.starts_with("http://127.0.0.1:"));
+    if !endpoint_ok || m.name.is_empty() || m.name.chars().count() > MAX_NAME {
+        return Err(EdgeError::Malformed("municipality"));
+    }
+    if m.open_minute > 1440 || m.close_minute > 1440 {
+        return Err(EdgeError::Malformed("hours"));
+    }
+    P256Key::from_bytes(&m.public_key.0).map_err(|_| EdgeError::Malformed("public_key"))?;
+    let record = super::MunicipalityRecord {
+        code: m.code,
+        name: m.name,
+        endpoint: m.endpoint,
+        public_key: m.public_key.0,
+        enabled: m.enabled,
+        hours: super::hours::ServiceHours {
+            open_minute: m.open_minute,
+            close_minute: m.close_minute,
+            year_end_closed: m.year_end_closed,
+        },
+        kinds: m.kinds,
+    };
+    backend.put_municipality(&record).await.map_err(EdgeError::Storage)?;
+    Ok(record.code)
 }
