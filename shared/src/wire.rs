@@ -95,7 +95,6 @@ pub struct ForwardEnvelope {
 /// A municipality's answer, relayed by the center to the kiosk unchanged: the
 /// [`SignedDocument`] JSON sealed to the request's `reply_key`, which only the kiosk opens.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MunicipalAnswer {
     pub sealed: crate::seal::Sealed,
 }
@@ -110,9 +109,9 @@ pub struct SignedDocument {
     pub signature: Bytes,
 }
 
-/// `POST /v1/issue` answer to the kiosk.
+/// `POST /v1/issue` answer to the kiosk. Unknown fields are ignored, so a kiosk one
+/// version older keeps working when the center adds one (docs/PROTOCOL.md, "Versions").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IssueResponse {
     pub answer: MunicipalAnswer,
     pub municipality: MunicipalityCode,
@@ -229,9 +228,8 @@ pub enum RegisterState {
     Voided,
 }
 
-/// Answer to an outcome report.
+/// Answer to an outcome report. Unknown fields are ignored (see [`IssueResponse`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct OutcomeAck {
     pub transaction_id: String,
     pub state: RegisterState,
