@@ -86,6 +86,7 @@ async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> wor
         (Method::Post, "/v1/issue") => issue_route(req, env).await,
         (Method::Post, "/v1/outcome") => outcome_route(req, env).await,
         (Method::Get, "/v1/ops/audit/verify") => audit_verify_route(req, env).await,
+        (Method::Get, "/v1/ops/audit/report") => audit_report_route(req, env).await,
         (Method::Post, "/v1/ops/kiosks" | "/v1/ops/kiosks/revoke" | "/v1/ops/municipalities") => {
             directory_route(req, env, path).await
         }
@@ -158,8 +159,14 @@ async fn ops_caller(req: &mut Request, config: &EdgeConfig, body: &[u8]) -> Resu
     let time_ms = header("x-kofu-ops-time")?.parse().map_err(|_| EdgeError::OpsUnauthorized)?;
     let signature = Bytes::decode(&header("x-kofu-ops-signature")?).map_err(|_| EdgeError::OpsUnauthorized)?;
     let method = req.method().to_string();
+    // The query is signed with the path: `/v1/ops/audit/report?from=…&to=…`.
+    let url = req.url().map_err(|_| EdgeError::OpsUnauthorized)?;
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    };
     let credentials = OpsCredentials { key_id: &key_id, time_ms, signature: &signature };
-    let id = authorize(&WebCrypto, &config.ops_keys, &method, &req.path(), body, &credentials, now()).await?;
+    let id = authorize(&WebCrypto, &config.ops_keys, &method, &target, body, &credentials, now()).await?;
     Ok(id.to_owned())
 }
 
@@ -169,6 +176,26 @@ async fn audit_verify_route(req: &mut Request, env: &Env) -> Result<Response, Ed
     let verification = verify_audit(&D1Backend::new(env)?).await?;
     worker::console_log!("ops {operator}: audit verify, {} verified", verification.verified);
     Response::from_json(&verification).map_err(|_| storage("response"))
+}
+
+/// `GET /v1/ops/audit/report?from=MS&to=MS`: the inspection report for that period.
+async fn audit_report_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
+    let config = config(env)?;
+    let operator = ops_caller(req, &config, &[]).await?;
+    let url = req.url().map_err(|_| EdgeError::Malformed("url"))?;
+    let bound = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+            .ok_or(EdgeError::Malformed("period"))
+    };
+    let (from, to) = (bound("from")?, bound("to")?);
+    if from > to {
+        return Err(EdgeError::Malformed("period"));
+    }
+    let report = crate::core::inspection::inspection(&D1Backend::new(env)?, from, to).await?;
+    worker::console_log!("ops {operator}: inspection report");
+    Response::from_json(&report).map_err(|_| storage("response"))
 }
 
 /// The directory calls of the ops API; each is audited with the operator who made it.
@@ -344,6 +371,17 @@ impl Backend for D1Backend {
         )
         .await
         .map(drop)
+    }
+
+    async fn kiosk_stores(&self) -> Result<std::collections::HashMap<String, String>, BackendError> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: String,
+            store: String,
+        }
+        let statement = self.db.prepare("SELECT id, store FROM kiosks");
+        let rows: Vec<Row> = statement.all().await.map_err(d1_err)?.results().map_err(d1_err)?;
+        Ok(rows.into_iter().map(|r| (r.id, r.store)).collect())
     }
 
     async fn revoke_kiosk(&self, id: &str) -> Result<bool, BackendError> {

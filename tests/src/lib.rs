@@ -134,7 +134,7 @@ pub fn now_ms() -> u64 {
 }
 
 /// The ops headers for `method path body`, signed with the TEST-ONLY dev operator key.
-fn ops_headers(method: &str, path: &str, body: &[u8]) -> [(&'static str, String); 3] {
+pub fn ops_headers(method: &str, path: &str, body: &[u8]) -> [(&'static str, String); 3] {
     let key = kofu_shared::signing::p256_signing_key(&fixture("ops-dev.key.der")).unwrap();
     let time = now_ms();
     let signature = kofu_shared::signing::p256_sign(&key, &kofu_edge::core::ops::ops_message(method, path, time, body));

@@ -77,3 +77,28 @@ fn an_operator_enrolls_and_revokes_a_kiosk() {
     assert_eq!(status, 403);
     assert!(String::from_utf8_lossy(&body).contains("unknown_kiosk"));
 }
+
+/// The inspection report over the trail so far: counts by store and municipality, signed
+/// query, nothing personal in it.
+#[test]
+fn the_inspection_report_counts_by_store_and_municipality() {
+    let (status, _) = post(&format!("{}/v1/issue", env("KOFU_EDGE_URL")), b"{}");
+    assert_eq!(status, 400);
+    let path = format!("/v1/ops/audit/report?from=0&to={}", kofu_tests::now_ms() + 60_000);
+    let (status, body) = ops_get(&path);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let report: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    // The malformed request has no kiosk, so it counts under the store "".
+    assert!(report["stores"][""]["refused"]["bad_request"].as_u64().unwrap() >= 1, "{report}");
+    assert!(report["municipalities"].is_object() && report["repeated_refusals"].is_object());
+    let text = String::from_utf8_lossy(&body);
+    for personal in ["木下", "花子", "千葉県", "4b4f4655"] {
+        assert!(!text.contains(personal), "{personal} in the report");
+    }
+    // The period is part of what the operator signed: another period, same signature, refused.
+    let mut other = kofu_tests::agent().get(&format!("{}/v1/ops/audit/report?from=0&to=1", env("KOFU_EDGE_URL")));
+    for (name, value) in kofu_tests::ops_headers("GET", &path, b"") {
+        other = other.header(name, &value);
+    }
+    assert_eq!(other.call().unwrap().status().as_u16(), 401);
+}

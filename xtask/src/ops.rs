@@ -17,6 +17,7 @@ fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
 
 const USAGE: &str = "usage: cargo xtask ops <command> [--edge URL] [--key-id ID --key PKCS8.der]
   audit-verify
+  report --from UNIX_MS --to UNIX_MS   (inspection report: by store, municipality, repeated refusals)
   enroll-kiosk --id ID --public-key SPKI.der --operator NAME --store NAME
   revoke-kiosk --id ID
   register-municipality --file MUNICIPALITY.json   (docs/PROTOCOL.md, POST /v1/ops/municipalities)";
@@ -24,7 +25,11 @@ const USAGE: &str = "usage: cargo xtask ops <command> [--edge URL] [--key-id ID 
 pub fn ops(args: &[String]) -> Result {
     let need = |name: &str| flag(args, name).ok_or_else(|| format!("{name} is required\n{USAGE}"));
     let (method, path, body) = match args.first().map(String::as_str) {
-        Some("audit-verify") => ("GET", "/v1/ops/audit/verify", String::new()),
+        Some("audit-verify") => ("GET", "/v1/ops/audit/verify".to_owned(), String::new()),
+        Some("report") => {
+            let period = format!("/v1/ops/audit/report?from={}&to={}", need("--from")?, need("--to")?);
+            ("GET", period, String::new())
+        }
         Some("enroll-kiosk") => {
             let key_path = need("--public-key")?;
             let key = std::fs::read(key_path).map_err(|e| format!("{key_path}: {e}"))?;
@@ -35,12 +40,13 @@ pub fn ops(args: &[String]) -> Result {
                 need("--operator")?,
                 need("--store")?
             );
-            ("POST", "/v1/ops/kiosks", body)
+            ("POST", "/v1/ops/kiosks".to_owned(), body)
         }
-        Some("revoke-kiosk") => ("POST", "/v1/ops/kiosks/revoke", format!("{{\"id\":{:?}}}", need("--id")?)),
+        Some("revoke-kiosk") => ("POST", "/v1/ops/kiosks/revoke".to_owned(), format!("{{\"id\":{:?}}}", need("--id")?)),
         Some("register-municipality") => {
             let file = need("--file")?;
-            ("POST", "/v1/ops/municipalities", std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?)
+            let body = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+            ("POST", "/v1/ops/municipalities".to_owned(), body)
         }
         _ => return Err(USAGE.into()),
     };
@@ -52,7 +58,7 @@ pub fn ops(args: &[String]) -> Result {
     let key = p256_signing_key(&der).map_err(|_| format!("{}: not a P-256 PKCS#8 key", key_path.display()))?;
     let time = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?;
     let time = time.as_millis() as u64;
-    let signature = Bytes::encode(&p256_sign(&key, &ops_message(method, path, time, body.as_bytes())));
+    let signature = Bytes::encode(&p256_sign(&key, &ops_message(method, &path, time, body.as_bytes())));
     // Plain HTTP/1.1 to a local or tunnelled edge; for a deployed edge send the same
     // headers over HTTPS (curl).
     let host = edge.strip_prefix("http://").ok_or("--edge must be http://host:port for this client")?;

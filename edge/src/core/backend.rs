@@ -99,6 +99,9 @@ pub trait Backend {
     /// Enrolls a kiosk, or replaces its key and store (ops API). Active from now on.
     async fn put_kiosk(&self, kiosk: &KioskEnrollment) -> Result<(), BackendError>;
 
+    /// Every enrolled kiosk's store (for the inspection report).
+    async fn kiosk_stores(&self) -> Result<std::collections::HashMap<String, String>, BackendError>;
+
     /// Revokes a kiosk; `false` if no such kiosk.
     async fn revoke_kiosk(&self, id: &str) -> Result<bool, BackendError>;
 

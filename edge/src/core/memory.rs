@@ -33,6 +33,8 @@ pub struct MemoryBackend {
     pub transactions: RefCell<HashMap<String, (TransactionRecord, Option<String>)>>,
     pub audit: RefCell<Vec<AuditRecord>>,
     rates: RefCell<HashMap<String, super::rate::Window>>,
+    /// kiosk id → store, as enrolled through the ops API.
+    pub stores: RefCell<HashMap<String, String>>,
 }
 
 impl MemoryBackend {
@@ -46,6 +48,7 @@ impl MemoryBackend {
             forwarded: RefCell::default(),
             audit: RefCell::default(),
             rates: RefCell::default(),
+            stores: RefCell::default(),
             transactions: RefCell::default(),
         }
     }
@@ -119,7 +122,12 @@ impl Backend for MemoryBackend {
     async fn put_kiosk(&self, kiosk: &KioskEnrollment) -> Result<(), BackendError> {
         let record = KioskRecord { id: kiosk.id.clone(), public_key: kiosk.public_key.0.clone(), active: true };
         self.kiosks.borrow_mut().insert(kiosk.id.clone(), record);
+        self.stores.borrow_mut().insert(kiosk.id.clone(), kiosk.store.clone());
         Ok(())
+    }
+
+    async fn kiosk_stores(&self) -> Result<HashMap<String, String>, BackendError> {
+        Ok(self.stores.borrow().clone())
     }
 
     async fn revoke_kiosk(&self, id: &str) -> Result<bool, BackendError> {

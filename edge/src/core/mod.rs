@@ -6,6 +6,7 @@ pub mod challenge;
 pub mod config;
 pub mod error;
 pub mod hours;
+pub mod inspection;
 pub mod issue;
 pub mod memory;
 pub mod ops;
