@@ -286,6 +286,8 @@ struct MunicipalityRow {
     close_minute: f64,
     year_end_closed: f64,
     kinds: String,
+    closed_dates: String,
+    weekday_only_kinds: String,
 }
 
 #[derive(Deserialize)]
@@ -389,14 +391,17 @@ impl Backend for D1Backend {
     }
 
     async fn put_municipality(&self, m: &MunicipalityRecord) -> Result<(), BackendError> {
-        let kinds: Vec<String> =
-            m.kinds.iter().filter_map(|k| serde_json::to_value(k).ok()?.as_str().map(str::to_owned)).collect();
+        let ids = |kinds: &[kofu_shared::wire::CertificateKind]| {
+            kinds.iter().filter_map(|k| serde_json::to_value(k).ok()?.as_str().map(str::to_owned)).collect::<Vec<_>>()
+        };
         self.execute(
             "INSERT INTO municipalities (code, name, endpoint, public_key, enabled, open_minute, close_minute,
-               year_end_closed, kinds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+               year_end_closed, kinds, closed_dates, weekday_only_kinds)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, endpoint = excluded.endpoint,
                public_key = excluded.public_key, enabled = excluded.enabled, open_minute = excluded.open_minute,
-               close_minute = excluded.close_minute, year_end_closed = excluded.year_end_closed, kinds = excluded.kinds",
+               close_minute = excluded.close_minute, year_end_closed = excluded.year_end_closed, kinds = excluded.kinds,
+               closed_dates = excluded.closed_dates, weekday_only_kinds = excluded.weekday_only_kinds",
             &[
                 m.code.to_string().into(),
                 m.name.as_str().into(),
@@ -406,7 +411,9 @@ impl Backend for D1Backend {
                 f64::from(m.hours.open_minute).into(),
                 f64::from(m.hours.close_minute).into(),
                 f64::from(u8::from(m.hours.year_end_closed)).into(),
-                kinds.join(",").into(),
+                ids(&m.kinds).join(",").into(),
+                m.closures.dates.join(",").into(),
+                ids(&m.closures.weekday_only).join(",").into(),
             ],
         )
         .await
@@ -534,7 +541,8 @@ impl Backend for D1Backend {
     async fn municipality(&self, code: MunicipalityCode) -> Result<Option<MunicipalityRecord>, BackendError> {
         let row: Option<MunicipalityRow> = self
             .first(
-                "SELECT code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed, kinds
+                "SELECT code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed, kinds,
+                   closed_dates, weekday_only_kinds
                  FROM municipalities WHERE code = ?1",
                 &[code.to_string().into()],
             )
@@ -552,6 +560,7 @@ impl Backend for D1Backend {
                     year_end_closed: r.year_end_closed != 0.0,
                 },
                 kinds: crate::core::issue::parse_kinds(&r.kinds),
+                closures: crate::core::hours::Closures::from_columns(&r.closed_dates, &r.weekday_only_kinds),
             })
         })
         .transpose()

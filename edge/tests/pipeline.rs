@@ -166,6 +166,7 @@ fn backend() -> MemoryBackend {
         // Always open, so these tests pass at any hour; hours have their own tests.
         hours: ServiceHours { open_minute: 0, close_minute: 1440, year_end_closed: false },
         kinds: vec![CertificateKind::Juminhyo],
+        closures: Default::default(),
     };
     backend.municipalities.borrow_mut().insert(inzai(), record);
     for card in ["card-1", "card-rogue"] {
@@ -652,6 +653,18 @@ fn attack_matrix_each_attack_is_refused_with_its_own_code() {
                 (kiosk_request(c, b, "card-1").2, now())
             },
             ErrorCode::KindNotOffered,
+        ),
+        (
+            "a closed date",
+            |c, b| {
+                let today =
+                    time::OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap()).date();
+                let closures =
+                    kofu_edge::core::hours::Closures { dates: vec![today.to_string()], weekday_only: vec![] };
+                b.municipalities.borrow_mut().values_mut().for_each(|m| m.closures = closures.clone());
+                (kiosk_request(c, b, "card-1").2, now())
+            },
+            ErrorCode::OutsideServiceHours,
         ),
         (
             "outside service hours",

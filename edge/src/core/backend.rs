@@ -35,6 +35,7 @@ pub struct MunicipalityRecord {
     pub hours: super::hours::ServiceHours,
     /// The certificates it offers at kiosks.
     pub kinds: Vec<kofu_shared::wire::CertificateKind>,
+    pub closures: super::hours::Closures,
 }
 
 /// Result of trying to use a challenge once.

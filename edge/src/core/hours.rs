@@ -1,7 +1,53 @@
 //! Service hours in Japan time (DESIGN.md: 6:30–23:00 by default, closed 29 Dec – 3 Jan),
 //! set per municipality in the directory.
 
-use time::{Month, OffsetDateTime, UtcOffset};
+use kofu_shared::wire::CertificateKind;
+use time::{Month, OffsetDateTime, UtcOffset, Weekday};
+
+fn jst(now_ms: u64) -> Option<OffsetDateTime> {
+    let offset = UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC);
+    let now = OffsetDateTime::from_unix_timestamp(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX)).ok()?;
+    Some(now.to_offset(offset))
+}
+
+/// Days beyond the daily hours: dates a municipality is closed (its own holidays, system
+/// maintenance), and kinds it issues on weekdays only (as 戸籍 certificates often are).
+/// "Weekday" is Monday to Friday; national holidays are listed in `dates`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Closures {
+    /// ISO dates, Japan time.
+    pub dates: Vec<String>,
+    pub weekday_only: Vec<CertificateKind>,
+}
+
+/// Most closed dates a municipality may list (a year and some).
+pub const MAX_CLOSED_DATES: usize = 400;
+
+impl Closures {
+    /// The directory's columns: comma-separated dates and kind ids; malformed items are
+    /// skipped (they were validated when registered).
+    pub fn from_columns(dates: &str, weekday_only: &str) -> Self {
+        Closures {
+            dates: dates.split(',').map(str::trim).filter(|d| is_iso_date(d)).map(str::to_owned).collect(),
+            weekday_only: crate::core::issue::parse_kinds(weekday_only),
+        }
+    }
+
+    pub fn allows(&self, kind: CertificateKind, now_ms: u64) -> bool {
+        let Some(now) = jst(now_ms) else { return false };
+        let date = format!("{:04}-{:02}-{:02}", now.year(), u8::from(now.month()), now.day());
+        if self.dates.contains(&date) {
+            return false;
+        }
+        !self.weekday_only.contains(&kind) || !matches!(now.weekday(), Weekday::Saturday | Weekday::Sunday)
+    }
+}
+
+/// `YYYY-MM-DD` with a real month and day.
+pub fn is_iso_date(text: &str) -> bool {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    text.len() == 10 && time::Date::parse(text, &format).is_ok()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServiceHours {
@@ -21,11 +67,7 @@ impl Default for ServiceHours {
 
 impl ServiceHours {
     pub fn is_open(&self, now_ms: u64) -> bool {
-        let jst = UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC);
-        let Ok(now) = OffsetDateTime::from_unix_timestamp(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX)) else {
-            return false;
-        };
-        let now = now.to_offset(jst);
+        let Some(now) = jst(now_ms) else { return false };
         let year_end = matches!((now.month(), now.day()), (Month::December, 29..=31) | (Month::January, 1..=3));
         if self.year_end_closed && year_end {
             return false;
@@ -54,6 +96,21 @@ mod tests {
         assert!(h.is_open(jst(2026, Month::November, 25, 6, 30)));
         assert!(h.is_open(jst(2026, Month::November, 25, 22, 59)));
         assert!(!h.is_open(jst(2026, Month::November, 25, 23, 0)));
+    }
+
+    #[test]
+    fn closed_dates_and_weekday_only_kinds() {
+        let c = Closures::from_columns("2026-11-27, not-a-date", "juminhyo");
+        assert_eq!(c.dates, ["2026-11-27"]);
+        let kind = CertificateKind::Juminhyo;
+        // 2026-11-26 is a Thursday, the 27th is listed closed, the 28th a Saturday.
+        assert!(c.allows(kind, jst(2026, Month::November, 26, 12, 0)));
+        assert!(!c.allows(kind, jst(2026, Month::November, 27, 12, 0)));
+        assert!(!c.allows(kind, jst(2026, Month::November, 28, 12, 0)));
+        assert!(Closures::default().allows(kind, jst(2026, Month::November, 28, 12, 0)));
+        // 08:30 on the 28th in Japan is still the 27th in UTC: the Japanese date counts.
+        assert!(!Closures::from_columns("2026-11-28", "").allows(kind, jst(2026, Month::November, 28, 8, 30)));
+        assert!(is_iso_date("2026-02-28") && !is_iso_date("2026-02-30") && !is_iso_date("2026-2-28"));
     }
 
     #[test]

@@ -80,7 +80,7 @@ async fn issue_steps<B: Backend, V: Verifier + CenterSigner>(
     if !municipality.kinds.contains(&request.certificate.kind) {
         return Err(EdgeError::KindNotOffered);
     }
-    if !municipality.hours.is_open(now_ms) {
+    if !municipality.hours.is_open(now_ms) || !municipality.closures.allows(request.certificate.kind, now_ms) {
         return Err(EdgeError::OutsideServiceHours);
     }
     let forward = attest(verifier, config, &envelope, &card, municipality_code, now_ms).await?;

@@ -146,6 +146,12 @@ struct MunicipalityRegistration {
     close_minute: u16,
     year_end_closed: bool,
     kinds: Vec<CertificateKind>,
+    /// ISO dates (Japan time) closed beyond the hours; optional.
+    #[serde(default)]
+    closed_dates: Vec<String>,
+    /// Kinds issued Monday to Friday only; optional.
+    #[serde(default)]
+    weekday_only_kinds: Vec<CertificateKind>,
 }
 
 /// `POST /v1/ops/municipalities`: connect a municipality or change its entry.
@@ -162,6 +168,11 @@ pub async fn register_municipality<B: Backend>(backend: &B, body: &[u8]) -> Resu
         return Err(EdgeError::Malformed("hours"));
     }
     P256Key::from_bytes(&m.public_key.0).map_err(|_| EdgeError::Malformed("public_key"))?;
+    if m.closed_dates.len() > super::hours::MAX_CLOSED_DATES
+        || !m.closed_dates.iter().all(|d| super::hours::is_iso_date(d))
+    {
+        return Err(EdgeError::Malformed("closed_dates"));
+    }
     let record = super::MunicipalityRecord {
         code: m.code,
         name: m.name,
@@ -174,6 +185,7 @@ pub async fn register_municipality<B: Backend>(backend: &B, body: &[u8]) -> Resu
             year_end_closed: m.year_end_closed,
         },
         kinds: m.kinds,
+        closures: super::hours::Closures { dates: m.closed_dates, weekday_only: m.weekday_only_kinds },
     };
     backend.put_municipality(&record).await.map_err(EdgeError::Storage)?;
     Ok(record.code)
