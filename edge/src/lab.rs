@@ -17,6 +17,16 @@ const MAX_CASES: usize = 2000;
 const MAX_ITERATIONS: u32 = 5000;
 const MAX_LAB_BODY: usize = 4 << 20;
 
+/// The lab routes, in dev and test builds (`--features lab`) where `LAB_ROUTES` is "on".
+pub async fn route(req: &mut Request, env: &Env, path: &str) -> worker::Result<Response> {
+    match path {
+        "/v1/_lab/verify" => verify(&req.bytes().await?).await,
+        "/v1/_lab/bench" => bench(env, req).await,
+        "/v1/_lab/rate" => rate(env, req).await,
+        _ => Response::error("not found", 404),
+    }
+}
+
 pub fn enabled(env: &Env) -> bool {
     env.var("LAB_ROUTES").map(|v| v.to_string() == "on").unwrap_or(false)
 }

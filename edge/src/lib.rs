@@ -6,7 +6,7 @@ pub mod core;
 #[cfg(target_arch = "wasm32")]
 mod adapter;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "lab"))]
 mod lab;
 
 #[cfg(target_arch = "wasm32")]

@@ -6,8 +6,16 @@ use crate::{Result, root, run};
 
 pub fn all() -> Result {
     municipal()?;
-    worker()?;
+    worker(Worker::Lab)?;
     app()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Worker {
+    /// What is deployed (and what the size budget measures).
+    Deployed,
+    /// Dev, test and bench: with the lab routes and the RustCrypto backend inside.
+    Lab,
 }
 
 pub fn municipal() -> Result {
@@ -16,9 +24,12 @@ pub fn municipal() -> Result {
 
 /// The worker bundle in edge/build; wrangler then runs it as built (no [build] step).
 /// Without symbol names: the names section alone is ~35 KB gzip of a 250 KB budget.
-pub fn worker() -> Result {
+pub fn worker(kind: Worker) -> Result {
     let mut cmd = Command::new("worker-build");
     cmd.arg("--release").current_dir(root().join("edge")).env("CARGO_PROFILE_RELEASE_STRIP", "symbols");
+    if kind == Worker::Lab {
+        cmd.args([".", "--features", "lab"]);
+    }
     // "s", not "z": as small here, and twice as fast at parsing requests (BENCHMARKS.md).
     run(cmd.env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "s"))
 }

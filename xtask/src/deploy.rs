@@ -16,7 +16,7 @@ pub fn deploy(args: &[String]) -> Result {
     };
     let dry_run = args.iter().any(|a| a == "--dry-run");
     tools::ensure(tools::Need::Dev)?;
-    build::worker()?;
+    build::worker(build::Worker::Deployed)?;
     let outdir = root().join("target/deploy").join(&env);
     let _ = std::fs::remove_dir_all(&outdir);
     let wrangler = tools::node_bin("wrangler");

@@ -80,7 +80,18 @@ fn test() -> Result {
     tools::ensure(tools::Need::All)?;
     run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
     clippy(&["--workspace", "--all-targets", "--features", "kofu-app/dev"])?;
-    clippy(&["-p", "kofu-app", "-p", "kofu-edge", "--target", "wasm32-unknown-unknown", "--features", "kofu-app/dev"])?;
+    clippy(&[
+        "-p",
+        "kofu-app",
+        "-p",
+        "kofu-edge",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--features",
+        "kofu-app/dev,kofu-edge/lab",
+    ])?;
+    // The deployed worker (no lab) must lint clean on its own too.
+    clippy(&["-p", "kofu-edge", "--target", "wasm32-unknown-unknown"])?;
     // The release kiosk build (no virtual card) must compile and lint clean too.
     clippy(&["-p", "kofu-app", "--target", "wasm32-unknown-unknown"])?;
     run(Command::new("cargo").args(["test", "--workspace", "--exclude", "kofu-tests"]))?;

@@ -4,10 +4,13 @@
 //! backend only after the policy here accepted them: P-256 points, RSA-2048 with e = 65537.
 
 pub mod cases;
+// In the worker only for the lab (differential tests, benchmark); natively always.
+#[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
 mod rustcrypto;
 #[cfg(target_arch = "wasm32")]
 pub mod webcrypto;
 
+#[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
 pub use rustcrypto::RustCrypto;
 
 /// Why a signature was not accepted. Callers map every variant to their own refusal.
