@@ -33,6 +33,8 @@ pub enum CertError {
     OutOfDate,
     #[error("signature does not verify")]
     BadSignature,
+    #[error("certificate's key usage does not allow signing")]
+    KeyUsage,
 }
 
 /// A parsed certificate, with the raw slices that signatures cover.
@@ -44,6 +46,8 @@ pub struct ParsedCert {
     pub not_after_ms: u64,
     /// The SubjectPublicKeyInfo as it appears in the certificate.
     pub spki_der: Vec<u8>,
+    /// The first byte of keyUsage (bit 0x80 digitalSignature, 0x04 keyCertSign), if present.
+    pub key_usage: Option<u8>,
     tbs_der: Vec<u8>,
     signature_algorithm: ObjectIdentifier,
     signature: Vec<u8>,
@@ -90,10 +94,16 @@ impl ParsedCert {
             not_before_ms: tbs.validity.not_before.to_unix_duration().as_millis() as u64,
             not_after_ms: tbs.validity.not_after.to_unix_duration().as_millis() as u64,
             spki_der: tbs.spki_der.to_vec(),
+            key_usage: tbs.key_usage,
             tbs_der: tbs_der.to_vec(),
             signature_algorithm,
             signature,
         })
+    }
+
+    /// Whether the certificate may sign (keyUsage digitalSignature), as a card's must.
+    pub fn may_sign(&self) -> bool {
+        self.key_usage.is_some_and(|bits| bits & 0x80 != 0)
     }
 
     /// The RSA key as RustCrypto needs it (native verifiers; the edge uses `spki_der`).
@@ -162,6 +172,32 @@ struct Tbs<'a> {
     validity: Validity,
     subject: &'a [u8],
     spki_der: &'a [u8],
+    key_usage: Option<u8>,
+}
+
+/// id-ce-keyUsage.
+const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+
+/// The first byte of the keyUsage bits, if the extensions (`[3]` content) carry one.
+fn key_usage<'a, R: Reader<'a>>(extensions: &mut R) -> der::Result<Option<u8>> {
+    extensions.sequence(|list| {
+        let mut found = None;
+        while !list.is_finished() {
+            list.sequence(|extension| {
+                let id: ObjectIdentifier = extension.decode()?;
+                if Tag::peek(extension)? == Tag::Boolean {
+                    let _critical: bool = extension.decode()?;
+                }
+                let value: &der::asn1::OctetStringRef = extension.decode()?;
+                if id == KEY_USAGE {
+                    let bits = BitStringRef::from_der(value.as_bytes())?;
+                    found = Some(bits.raw_bytes().first().copied().unwrap_or(0));
+                }
+                Ok::<_, der::Error>(())
+            })?;
+        }
+        Ok::<_, der::Error>(found)
+    })
 }
 
 fn read_tbs<'a, R: Reader<'a>>(tbs: &mut R) -> der::Result<Tbs<'a>> {
@@ -179,11 +215,22 @@ fn read_tbs<'a, R: Reader<'a>>(tbs: &mut R) -> der::Result<Tbs<'a>> {
     let validity: Validity = tbs.decode()?;
     let subject = tbs.tlv_bytes()?;
     let spki_der = tbs.tlv_bytes()?;
-    // issuerUniqueID, subjectUniqueID, extensions: signed, not interpreted.
+    // issuerUniqueID [1] and subjectUniqueID [2] are skipped; of the extensions [3] only
+    // keyUsage is read (the rest is signed, not interpreted).
+    const EXTENSIONS: Tag = Tag::ContextSpecific { constructed: true, number: TagNumber(3) };
+    let mut key_usage_bits = None;
     while !tbs.is_finished() {
-        tbs.tlv_bytes()?;
+        if Tag::peek(tbs)? == EXTENSIONS {
+            let header = Header::decode(tbs)?;
+            let content = tbs.read_slice(header.length())?;
+            let mut extensions = SliceReader::new(content)?;
+            key_usage_bits = key_usage(&mut extensions)?;
+            extensions.finish()?;
+        } else {
+            tbs.tlv_bytes()?;
+        }
     }
-    Ok(Tbs { serial, issuer, validity, subject, spki_der })
+    Ok(Tbs { serial, issuer, validity, subject, spki_der, key_usage: key_usage_bits })
 }
 
 #[cfg(test)]
@@ -207,6 +254,13 @@ mod tests {
         assert_eq!(card.serial_hex, "4b4f465500000001");
         card.verify_chain(std::slice::from_ref(&ca), now_ms()).unwrap();
         assert_eq!(card.verify_chain(&[ca], 0), Err(CertError::OutOfDate));
+    }
+
+    #[test]
+    fn key_usage_is_read() {
+        let (ca, card) = (ParsedCert::parse(CA).unwrap(), ParsedCert::parse(CARD).unwrap());
+        assert!(card.may_sign() && !ca.may_sign());
+        assert_eq!(ca.key_usage.map(|b| b & 0x04), Some(0x04), "keyCertSign");
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub struct KioskRecord {
 #[serde(deny_unknown_fields)]
 pub struct KioskEnrollment {
     pub id: String,
-    /// P-256 public key, SEC1 or SubjectPublicKeyInfo DER.
+    /// P-256 public key: SubjectPublicKeyInfo DER, or uncompressed SEC1 (65 bytes).
     pub public_key: kofu_shared::Bytes,
     pub operator: String,
     pub store: String,

@@ -3,6 +3,7 @@
 use kofu_shared::Bytes;
 use kofu_shared::cert::ParsedCert;
 use kofu_shared::signing::signed_message;
+#[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
 use p256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -13,6 +14,9 @@ pub struct EdgeConfig {
     pub anchors: Vec<ParsedCert>,
     /// Each anchor's key, past the key policy once (same order as `anchors`).
     pub anchor_keys: Vec<RsaKey>,
+    /// Parsed for RustCrypto (native, lab builds); the deployed worker signs with WebCrypto
+    /// from `center_key_pkcs8` and carries no P-256 arithmetic.
+    #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
     pub center_key: SigningKey,
     /// The same key as PKCS#8 DER, for backends that import it (WebCrypto).
     pub center_key_pkcs8: Zeroizing<Vec<u8>>,
@@ -53,11 +57,18 @@ impl EdgeConfig {
             .map(|(i, a)| RsaKey::anchor(&a.spki_der).map_err(|_| ConfigError::BadAnchor(i)))
             .collect::<Result<_, _>>()?;
         let der = Zeroizing::new(Bytes::decode(center_key_b64.trim()).map_err(|_| ConfigError::BadCenterKey)?);
+        #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
         let center_key = kofu_shared::signing::p256_signing_key(&der).map_err(|_| ConfigError::BadCenterKey)?;
+        // Without p256 the deployed worker checks the PKCS#8 shape; WebCrypto checks the key.
+        #[cfg(all(target_arch = "wasm32", not(feature = "lab")))]
+        if !der.starts_with(&[0x30]) || der.len() < 64 {
+            return Err(ConfigError::BadCenterKey);
+        }
         let audit_key = Zeroizing::new(Sha256::digest(signed_message("kofu/v1/audit-key", &[&der])).to_vec());
         Ok(EdgeConfig {
             anchors,
             anchor_keys,
+            #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
             center_key,
             audit_key,
             ops_keys: Vec::new(),

@@ -268,6 +268,10 @@ fn card_and_anchor(config: &EdgeConfig, request: &IssueRequest) -> Result<(Parse
     if !card.signed_with_sha256_rsa() {
         return Err(EdgeError::CardCertificate(CertError::UnsupportedAlgorithm));
     }
+    // A JPKI user-authentication certificate carries keyUsage digitalSignature.
+    if !card.may_sign() {
+        return Err(EdgeError::CardCertificate(CertError::KeyUsage));
+    }
     let unsupported = |_| EdgeError::CardCertificate(CertError::UnsupportedKey);
     let card_key = RsaKey::from_spki(&card.spki_der).map_err(unsupported)?;
     Ok((card, candidates, card_key))

@@ -45,16 +45,13 @@ const P256_SPKI_PREFIX: [u8; 26] = [
 ];
 
 impl P256Key {
-    /// From SEC1 (uncompressed or compressed) or SPKI DER, as kiosk keys are enrolled.
+    /// From uncompressed SEC1 or SPKI DER, as kiosk keys are enrolled. Compressed points are
+    /// refused: decompressing needs P-256 arithmetic the deployed worker does not carry.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
         let point = match bytes {
             [0x04, ..] if bytes.len() == 65 => bytes,
             _ if bytes.len() == 91 && bytes.starts_with(&P256_SPKI_PREFIX) => &bytes[26..],
-            // Compressed points are rare; RustCrypto decompresses them (once per key).
-            _ => {
-                let key = kofu_shared::signing::p256_public_key(bytes).map_err(|_| VerifyError::Key)?;
-                return Self::from_bytes(key.to_sec1_point(false).as_bytes());
-            }
+            _ => return Err(VerifyError::Key),
         };
         let mut out = [0u8; 65];
         out.copy_from_slice(point);

@@ -35,7 +35,7 @@ thread_local! {
     /// Imported keys by their bytes, one map per algorithm (looked up without allocating).
     static KEYS: RefCell<[HashMap<Vec<u8>, CryptoKey>; 2]> = RefCell::new([HashMap::new(), HashMap::new()]);
     static RUNTIME: Option<Runtime> = runtime();
-    /// The center's signing key, imported once (non-extractable), by its public point.
+    /// The center's signing key, imported once (non-extractable), by its digest.
     static CENTER_KEY: RefCell<Option<(Vec<u8>, CryptoKey)>> = const { RefCell::new(None) };
 }
 
@@ -202,7 +202,8 @@ impl Verifier for WebCrypto {
 
 impl CenterSigner for WebCrypto {
     async fn sign_center(&self, config: &crate::core::EdgeConfig, message: &[u8]) -> Result<[u8; 64], VerifyError> {
-        let public = config.center_key.verifying_key().to_sec1_point(false).as_bytes().to_vec();
+        // Cached under a digest of the key, so a rotated CENTER_KEY is imported afresh.
+        let public = <sha2::Sha256 as sha2::Digest>::digest(&config.center_key_pkcs8[..]).to_vec();
         let known = CENTER_KEY.with(|c| c.borrow().as_ref().filter(|(p, _)| *p == public).map(|(_, k)| k.clone()));
         let (subtle, ecdsa, import) = RUNTIME
             .with(|r| r.as_ref().map(|r| (r.subtle.clone(), r.ecdsa.clone(), r.ec_import.clone())))
