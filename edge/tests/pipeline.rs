@@ -154,7 +154,11 @@ fn a_transaction_id_is_forwarded_once() {
 }
 
 fn backend() -> MemoryBackend {
-    let backend = MemoryBackend::new(Box::new(municipality));
+    backend_with(Box::new(municipality))
+}
+
+fn backend_with(forward: ForwardFn) -> MemoryBackend {
+    let backend = MemoryBackend::new(forward);
     let kiosk = KioskRecord { id: "kiosk-dev-001".into(), public_key: fixture("kiosk-dev-001.pub.der"), active: true };
     backend.kiosks.borrow_mut().insert(kiosk.id.clone(), kiosk);
     let record = MunicipalityRecord {
@@ -730,4 +734,32 @@ fn ops_directory_calls_enroll_revoke_and_register() {
     let stored = backend.municipalities.borrow()[&inzai()].clone();
     assert_eq!((stored.endpoint.as_str(), stored.hours.open_minute), ("https://inzai.example/kofu", 390));
     assert!(block_on(register_municipality(&backend, municipality("http://inzai.example").as_bytes())).is_err());
+}
+
+/// A municipality that did not answer once is asked again (safe: it is idempotent on the
+/// transaction id); one that stays unreachable is `municipality_unavailable`, nothing charged.
+#[test]
+fn an_unreachable_municipality_is_retried_once() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let calls = Rc::new(Cell::new(0));
+    let seen = calls.clone();
+    let flaky: ForwardFn = Box::new(move |url, body| {
+        seen.set(seen.get() + 1);
+        if seen.get() == 1 {
+            Err(kofu_edge::core::BackendError::Unreachable("reset".into()))
+        } else {
+            municipality(url, body)
+        }
+    });
+    let (config, backend) = (config(), backend_with(flaky));
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
+    block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap();
+    assert_eq!(calls.get(), 2);
+
+    let down: ForwardFn = Box::new(|_, _| Err(kofu_edge::core::BackendError::Unreachable("down".into())));
+    let (config, backend) = (self::config(), backend_with(down));
+    let (_, _, body) = kiosk_request(&config, &backend, "card-1");
+    let err = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::MunicipalityUnavailable);
 }

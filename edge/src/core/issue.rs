@@ -354,7 +354,14 @@ async fn forward_to_municipality<B: Backend>(
     body: Vec<u8>,
 ) -> Result<MunicipalAnswer, EdgeError> {
     let url = municipal_url(&municipality.endpoint, "/v1/issue");
-    let answer = backend.forward(&url, body).await.map_err(EdgeError::MunicipalityUnavailable)?;
+    // One retry when the municipality could not be reached: it answers a transaction id
+    // it has seen with the same document and no second register entry, so a retry after a
+    // lost answer can never issue twice.
+    let answer = match backend.forward(&url, body.clone()).await {
+        Err(super::BackendError::Unreachable(_)) => backend.forward(&url, body).await,
+        other => other,
+    }
+    .map_err(EdgeError::MunicipalityUnavailable)?;
     let limit = MAX_DOCUMENT_BYTES * 2;
     match answer.status {
         200 => parse_limited::<MunicipalAnswer>(&answer.body, limit)
