@@ -87,6 +87,7 @@ async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> wor
         (Method::Post, "/v1/outcome") => outcome_route(req, env).await,
         (Method::Get, "/v1/ops/audit/verify") => audit_verify_route(req, env).await,
         (Method::Get, "/v1/ops/audit/report") => audit_report_route(req, env).await,
+        (Method::Get, "/v1/ops/audit/export") => audit_export_route(req, env).await,
         (Method::Post, "/v1/ops/kiosks" | "/v1/ops/kiosks/revoke" | "/v1/ops/municipalities") => {
             directory_route(req, env, path).await
         }
@@ -204,6 +205,25 @@ async fn audit_report_route(req: &mut Request, env: &Env) -> Result<Response, Ed
     let report = crate::core::inspection::inspection(&D1Backend::new(env)?, from, to).await?;
     worker::console_log!("ops {operator}: inspection report");
     Response::from_json(&report).map_err(|_| storage("response"))
+}
+
+/// `GET /v1/ops/audit/export?from_seq=N&limit=M`: a page of the trail, for keeping a copy.
+async fn audit_export_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
+    let config = config(env)?;
+    let operator = ops_caller(req, &config, &[]).await?;
+    let query = raw_query(req).unwrap_or_default();
+    let number = |name: &str| {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == name)
+            .and_then(|(_, v)| v.parse().ok())
+    };
+    let from_seq = number("from_seq").unwrap_or(1);
+    let limit = number("limit").map_or(crate::core::ops::EXPORT_PAGE, |l: u64| l.min(u64::from(u32::MAX)) as u32);
+    let records = crate::core::ops::export_audit(&D1Backend::new(env)?, from_seq, limit).await?;
+    worker::console_log!("ops {operator}: audit export of {} records", records.len());
+    Response::from_json(&records).map_err(|_| storage("response"))
 }
 
 /// The directory calls of the ops API; each is audited with the operator who made it.

@@ -499,6 +499,11 @@ fn ops_requests_are_signed_and_the_audit_check_finds_a_changed_record() {
     }
     let clean = block_on(verify_audit(&backend)).unwrap();
     assert_eq!((clean.verified, clean.broken_at), (3, None));
+    // The export carries what an outside copy needs to check the chain itself.
+    let exported = block_on(kofu_edge::core::ops::export_audit(&backend, 2, 10)).unwrap();
+    assert_eq!(exported.iter().map(|r| r.seq).collect::<Vec<_>>(), [2, 3]);
+    assert_eq!(exported[0].prev_hash, hex::encode(backend.audit.borrow()[0].hash));
+    assert_eq!(exported[1].hash, clean.head);
     backend.audit.borrow_mut()[1].entry.outcome = "card_revoked".into();
     let broken = block_on(verify_audit(&backend)).unwrap();
     assert_eq!((broken.verified, broken.broken_at), (1, Some(2)));

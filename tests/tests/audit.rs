@@ -37,6 +37,13 @@ fn the_audit_trail_verifies_and_a_record_altered_in_d1_is_found() {
     assert_eq!(status, 400);
     let clean = verify();
     assert!(clean.verified >= 1 && clean.broken_at.is_none(), "{clean:?}");
+    let (status, body) = ops_get("/v1/ops/audit/export?from_seq=1&limit=1");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let exported: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (exported[0]["seq"].as_u64(), exported[0]["prev_hash"].as_str()),
+        (Some(1), Some("0".repeat(64).as_str()))
+    );
 
     // Not an operator: refused, and nothing said about why.
     let (status, body) = kofu_tests::get(&format!("{}/v1/ops/audit/verify", env("KOFU_EDGE_URL")));

@@ -17,6 +17,7 @@ fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
 
 const USAGE: &str = "usage: cargo xtask ops <command> [--edge URL] [--key-id ID --key PKCS8.der]
   audit-verify
+  export [--from-seq N] [--limit M]    (audit records as JSON, to keep a copy and check it elsewhere)
   report --from UNIX_MS --to UNIX_MS   (inspection report: by store, municipality, repeated refusals)
   enroll-kiosk --id ID --public-key SPKI.der --operator NAME --store NAME
   revoke-kiosk --id ID
@@ -26,6 +27,14 @@ pub fn ops(args: &[String]) -> Result {
     let need = |name: &str| flag(args, name).ok_or_else(|| format!("{name} is required\n{USAGE}"));
     let (method, path, body) = match args.first().map(String::as_str) {
         Some("audit-verify") => ("GET", "/v1/ops/audit/verify".to_owned(), String::new()),
+        Some("export") => {
+            let page = format!(
+                "/v1/ops/audit/export?from_seq={}&limit={}",
+                flag(args, "--from-seq").unwrap_or("1"),
+                flag(args, "--limit").unwrap_or("1000")
+            );
+            ("GET", page, String::new())
+        }
         Some("report") => {
             let period = format!("/v1/ops/audit/report?from={}&to={}", need("--from")?, need("--to")?);
             ("GET", period, String::new())

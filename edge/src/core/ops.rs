@@ -190,3 +190,45 @@ pub async fn register_municipality<B: Backend>(backend: &B, body: &[u8]) -> Resu
     backend.put_municipality(&record).await.map_err(EdgeError::Storage)?;
     Ok(record.code)
 }
+
+/// Most records per export page.
+pub const EXPORT_PAGE: u32 = 1000;
+
+/// One audit record as exported: everything needed to recompute and check the chain
+/// elsewhere (docs/PROTOCOL.md, "Audit records"), hashes in hex.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExportedRecord {
+    pub seq: u64,
+    pub at_ms: u64,
+    pub step: String,
+    pub kiosk_id: String,
+    pub municipality: Option<String>,
+    pub outcome: String,
+    pub card_tag: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// `GET /v1/ops/audit/export?from_seq=N&limit=M`: records from `from_seq` on, in order.
+pub async fn export_audit<B: Backend>(
+    backend: &B,
+    from_seq: u64,
+    limit: u32,
+) -> Result<Vec<ExportedRecord>, EdgeError> {
+    let records =
+        backend.audit_records(from_seq.max(1), limit.clamp(1, EXPORT_PAGE)).await.map_err(EdgeError::Storage)?;
+    Ok(records
+        .into_iter()
+        .map(|r| ExportedRecord {
+            seq: r.seq,
+            at_ms: r.entry.at_ms,
+            step: r.entry.step,
+            kiosk_id: r.entry.kiosk_id,
+            municipality: r.entry.municipality.map(|m| m.to_string()),
+            outcome: r.entry.outcome,
+            card_tag: r.entry.card_tag,
+            prev_hash: hex::encode(r.prev_hash),
+            hash: hex::encode(r.hash),
+        })
+        .collect())
+}
