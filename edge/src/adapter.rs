@@ -185,19 +185,18 @@ fn raw_query(req: &Request) -> Option<String> {
     Some(rest.split('#').next().unwrap_or("").to_owned())
 }
 
+/// A whole-number query parameter (`name=123`), if present and well formed.
+fn query_number(req: &Request, name: &str) -> Option<u64> {
+    let query = raw_query(req)?;
+    let value = query.split('&').filter_map(|pair| pair.split_once('=')).find(|(k, _)| *k == name)?.1;
+    value.parse().ok()
+}
+
 /// `GET /v1/ops/audit/report?from=MS&to=MS`: the inspection report for that period.
 async fn audit_report_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
     let config = config(env)?;
     let operator = ops_caller(req, &config, &[]).await?;
-    let query = raw_query(req).unwrap_or_default();
-    let bound = |name: &str| {
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(k, _)| *k == name)
-            .and_then(|(_, v)| v.parse::<u64>().ok())
-            .ok_or(EdgeError::Malformed("period"))
-    };
+    let bound = |name: &str| query_number(req, name).ok_or(EdgeError::Malformed("period"));
     let (from, to) = (bound("from")?, bound("to")?);
     if from > to {
         return Err(EdgeError::Malformed("period"));
@@ -211,16 +210,8 @@ async fn audit_report_route(req: &mut Request, env: &Env) -> Result<Response, Ed
 async fn audit_export_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
     let config = config(env)?;
     let operator = ops_caller(req, &config, &[]).await?;
-    let query = raw_query(req).unwrap_or_default();
-    let number = |name: &str| {
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(k, _)| *k == name)
-            .and_then(|(_, v)| v.parse().ok())
-    };
-    let from_seq = number("from_seq").unwrap_or(1);
-    let limit = number("limit").map_or(crate::core::ops::EXPORT_PAGE, |l: u64| l.min(u64::from(u32::MAX)) as u32);
+    let from_seq = query_number(req, "from_seq").unwrap_or(1);
+    let limit = query_number(req, "limit").map_or(crate::core::ops::EXPORT_PAGE, |l| l.min(u64::from(u32::MAX)) as u32);
     let records = crate::core::ops::export_audit(&D1Backend::new(env)?, from_seq, limit).await?;
     worker::console_log!("ops {operator}: audit export of {} records", records.len());
     Response::from_json(&records).map_err(|_| storage("response"))
