@@ -10,8 +10,9 @@ pub const VIRTUAL_PIN: &[u8; 4] = b"1234";
 pub const DEV_KIOSK_ID: &str = "kiosk-dev-001";
 
 /// Cards 1–3 hold served residents; 4–7 residents the service refuses (moved out,
-/// deceased, DV support measure, card issued today), as seeded by the municipal server.
-const CARDS: [(&[u8], &[u8]); 7] = [
+/// deceased, DV support measure, card issued today); 8 a name the kiosk cannot print;
+/// 9 a resident of 千代田区 — as seeded by the municipal servers.
+const CARDS: [(&[u8], &[u8]); 9] = [
     (
         include_bytes!("../../fixtures/test-only/card-1.key.der"),
         include_bytes!("../../fixtures/test-only/card-1.cert.der"),
@@ -39,6 +40,14 @@ const CARDS: [(&[u8], &[u8]); 7] = [
     (
         include_bytes!("../../fixtures/test-only/card-7.key.der"),
         include_bytes!("../../fixtures/test-only/card-7.cert.der"),
+    ),
+    (
+        include_bytes!("../../fixtures/test-only/card-8.key.der"),
+        include_bytes!("../../fixtures/test-only/card-8.cert.der"),
+    ),
+    (
+        include_bytes!("../../fixtures/test-only/card-9.key.der"),
+        include_bytes!("../../fixtures/test-only/card-9.cert.der"),
     ),
 ];
 const KIOSK_KEY: &[u8] = include_bytes!("../../fixtures/test-only/kiosk-dev-001.key.der");

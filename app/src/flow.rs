@@ -8,9 +8,14 @@ use kofu_shared::ErrorCode;
 pub enum Screen {
     Idle,
     Reading,
-    Pin { tries_left: u8, last_wrong: bool },
+    Pin {
+        tries_left: u8,
+        last_wrong: bool,
+    },
     PinBlocked,
     Choose,
+    /// The chosen certificate's options and copies.
+    Options,
     Confirm,
     Processing,
     RemoveCard,
@@ -40,6 +45,9 @@ pub enum Event {
     CardRead(PinState),
     PinChecked(VerifyOutcome),
     Chose,
+    OptionsChosen,
+    /// Back from the options to the certificate menu.
+    Back,
     Confirmed,
     Issued,
     CardGone,
@@ -68,7 +76,10 @@ impl Screen {
                 S::Pin { tries_left, last_wrong: true }
             }
             (S::Pin { .. }, E::PinChecked(VerifyOutcome::Blocked)) => S::PinBlocked,
-            (S::Choose, E::Chose) => S::Confirm,
+            (S::Choose, E::Chose) => S::Options,
+            (S::Options, E::OptionsChosen) => S::Confirm,
+            (S::Options, E::Back) => S::Choose,
+            (S::Confirm, E::Back) => S::Options,
             (S::Confirm, E::Confirmed) => S::Processing,
             (S::Processing, E::Issued) => S::RemoveCard,
             (S::RemoveCard, E::CardGone) => S::Certificate,
@@ -83,7 +94,7 @@ impl Screen {
         match self {
             Screen::Idle => None,
             Screen::Reading => Some(30),
-            Screen::Pin { .. } | Screen::Choose | Screen::Confirm => Some(60),
+            Screen::Pin { .. } | Screen::Choose | Screen::Options | Screen::Confirm => Some(60),
             Screen::Processing => Some(90),
             Screen::RemoveCard | Screen::Certificate => Some(120),
             Screen::PinBlocked | Screen::Failed(_) => Some(30),
@@ -110,6 +121,7 @@ mod tests {
             Event::CardRead(PinState::TriesLeft(3)),
             Event::PinChecked(VerifyOutcome::Verified),
             Event::Chose,
+            Event::OptionsChosen,
             Event::Confirmed,
             Event::Issued,
         ]);
@@ -136,6 +148,7 @@ mod tests {
             Screen::Pin { tries_left: 3, last_wrong: false },
             Screen::PinBlocked,
             Screen::Choose,
+            Screen::Options,
             Screen::Confirm,
             Screen::Processing,
             Screen::RemoveCard,

@@ -1,6 +1,7 @@
 //! Resident-facing text: Japanese first, English second.
 
 use kofu_shared::ErrorCode;
+use kofu_shared::wire::CertificateKind;
 
 /// A message in both languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +29,27 @@ pub const PIN_BLOCKED: Text = t(
 );
 pub const CHOOSE: Text = t("証明書の種類を選んでください", "Choose a certificate");
 pub const JUMINHYO: Text = t("住民票の写し", "Certificate of residence");
+pub const INKAN: Text = t("印鑑登録証明書", "Seal registration certificate");
+pub const SHOTOKU: Text = t("所得証明書", "Income certificate");
+pub const KAZEI: Text = t("課税（非課税）証明書", "Tax certificate (taxed or not taxed)");
+pub const OPTIONS: Text = t("記載する内容と部数を選んでください", "Choose what to include and how many copies");
+pub const SCOPE_HOLDER: Text = t("本人のみ", "Only you");
+pub const SCOPE_HOUSEHOLD: Text = t("世帯全員", "Everyone in your household");
+pub const WITH_HONSEKI: Text =
+    t("本籍・筆頭者を記載する", "Include the registered domicile (honseki) and the head of the family register");
+pub const WITH_RELATIONSHIP: Text =
+    t("世帯主・続柄を記載する", "Include the householder and your relationship to them");
+pub const FISCAL_YEAR: Text = t("年度を選んでください", "Choose the fiscal year");
+pub const COPIES: Text = t("部数", "Copies");
+pub const FEWER: Text = t("減らす", "Fewer");
+pub const MORE: Text = t("増やす", "More");
+pub const NEXT: Text = t("次へ", "Next");
+pub const BACK: Text = t("戻る", "Back");
+pub const FEE_NOTE: Text = t(
+    "手数料は1通ごとに、お住まいの市区町村が定める額です。証明書が出ない場合はかかりません",
+    "The fee per copy is set by your municipality. You are not charged if no certificate comes out",
+);
 pub const CONFIRM: Text = t("この内容で交付します。よろしいですか", "Issue this certificate?");
-pub const COPIES_ONE: Text = t("1通", "1 copy");
 pub const CONFIRM_BUTTON: Text = t("交付する", "Issue");
 pub const CANCEL: Text = t("やめる", "Cancel");
 pub const PROCESSING: Text = t("証明書を準備しています", "Preparing your certificate");
@@ -95,6 +115,45 @@ pub fn tries_left(tries_left: u8) -> (String, String) {
     )
 }
 
+/// The certificate's name on the menu.
+pub fn kind(kind: CertificateKind) -> Text {
+    match kind {
+        CertificateKind::Juminhyo => JUMINHYO,
+        CertificateKind::Inkan => INKAN,
+        CertificateKind::Shotoku => SHOTOKU,
+        CertificateKind::Kazei => KAZEI,
+    }
+}
+
+/// 令和N年度 / "Fiscal year 2026".
+pub fn fiscal_year(year: u16) -> (String, String) {
+    // 令和 began in 2019 (令和元年).
+    let reiwa = year.saturating_sub(2018);
+    let ja = if reiwa == 1 { String::from("令和元年度") } else { format!("令和{reiwa}年度") };
+    (ja, format!("Fiscal year {year}"))
+}
+
+pub fn copies(n: u8) -> (String, String) {
+    (format!("{n}通"), format!("{n} {}", if n == 1 { "copy" } else { "copies" }))
+}
+
+pub fn fee(yen: u64) -> (String, String) {
+    (format!("手数料 {yen}円"), format!("Fee: {yen} yen"))
+}
+
 pub fn refusal(code: ErrorCode) -> Text {
     t(code.resident_message_ja(), code.resident_message_en())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fiscal_years_in_the_japanese_era() {
+        assert_eq!(fiscal_year(2026).0, "令和8年度");
+        assert_eq!(fiscal_year(2019).0, "令和元年度");
+        assert_eq!(copies(1).1, "1 copy");
+        assert_eq!(copies(3), (String::from("3通"), String::from("3 copies")));
+    }
 }

@@ -3,7 +3,7 @@
 //! browser runs. Everything it holds is dropped (and zeroized where secret) at the end.
 
 use kofu_card::{CardError, CardTransport, Jpki, Pin, PinState, VerifyOutcome};
-use kofu_shared::kiosk::{DocumentError, expected_binding, open_answer, sign_envelope};
+use kofu_shared::kiosk::{DocumentError, check_choice, expected_binding, open_answer, sign_envelope};
 use kofu_shared::seal::ReplyKey;
 use kofu_shared::signing::{card_digest_info, outcome_message, p256_sign};
 use kofu_shared::wire::{
@@ -150,7 +150,7 @@ impl<T: CardTransport> Session<T> {
             transaction_id: hex::encode(transaction_id),
             kiosk_id: kiosk.kiosk_id.clone(),
             challenge: challenge.challenge,
-            certificate: choice,
+            certificate: choice.clone(),
             card_certificate: self.certificate.clone().into(),
             reply_key: reply_key.public_bytes().to_vec().into(),
             created_at: now_ms,
@@ -160,6 +160,7 @@ impl<T: CardTransport> Session<T> {
         let envelope = sign_envelope(request_bytes, card_signature, &kiosk.key);
         let response = edge.issue(&envelope).await?;
         let (document, signed) = open_answer(&response, &expected_binding(&request), &reply_key)?;
+        check_choice(&document, &choice)?;
         Ok(VerifiedDocument {
             document,
             signed,

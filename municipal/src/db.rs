@@ -12,7 +12,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_residents.sql"),
     include_str!("../migrations/0002_eligibility.sql"),
     include_str!("../migrations/0003_validation_reasons.sql"),
+    include_str!("../migrations/0004_certificates.sql"),
 ];
+
+mod records;
+pub use records::{Resident, SealRegistration, Settings, TaxRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -40,25 +44,8 @@ pub struct NewIssuance<'a> {
     pub kind: &'a str,
     pub kiosk_id: &'a str,
     pub issued_at: u64,
-}
-
-/// A resident row. Debug is not derived: it is personal data.
-pub struct Resident {
-    pub id: i64,
-    pub name: String,
-    pub name_kana: String,
-    pub birth_date: String,
-    pub sex: String,
-    pub address: String,
-    pub householder: String,
-    pub relationship: String,
-    pub resident_since: String,
-    /// `resident`, `moved_out` or `deceased`.
-    pub status: String,
-    pub support_measure: bool,
-    pub card_issued_on: Option<String>,
-    pub pin_set_on: Option<String>,
-    pub moved_in_on: Option<String>,
+    pub copies: u8,
+    pub fee_yen: u32,
 }
 
 impl Db {
@@ -82,38 +69,6 @@ impl Db {
         Ok(f(&conn)?)
     }
 
-    pub fn resident_by_card(&self, issuer_sha256: &str, serial: &str) -> Result<Option<Resident>, DbError> {
-        self.with(|c| {
-            c.query_row(
-                "SELECT r.id, r.name, r.name_kana, r.birth_date, r.sex, r.address, r.householder,
-                        r.relationship, r.resident_since, r.status, r.support_measure,
-                        r.card_issued_on, r.pin_set_on, r.moved_in_on
-                 FROM card_holders h JOIN residents r ON r.id = h.resident_id
-                 WHERE h.issuer_sha256 = ?1 AND h.serial = ?2",
-                params![issuer_sha256, serial],
-                |row| {
-                    Ok(Resident {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                        name_kana: row.get(2)?,
-                        birth_date: row.get(3)?,
-                        sex: row.get(4)?,
-                        address: row.get(5)?,
-                        householder: row.get(6)?,
-                        relationship: row.get(7)?,
-                        resident_since: row.get(8)?,
-                        status: row.get(9)?,
-                        support_measure: row.get(10)?,
-                        card_issued_on: row.get(11)?,
-                        pin_set_on: row.get(12)?,
-                        moved_in_on: row.get(13)?,
-                    })
-                },
-            )
-            .optional()
-        })
-    }
-
     pub fn issuance(&self, transaction_id: &str) -> Result<Option<IssuanceRecord>, DbError> {
         self.with(|c| {
             c.query_row(
@@ -129,8 +84,9 @@ impl Db {
     pub fn record_issuance(&self, entry: &NewIssuance<'_>, document: &[u8], signature: &[u8]) -> Result<bool, DbError> {
         self.with(|c| {
             let changed = c.execute(
-                "INSERT INTO issuances (transaction_id, request_sha256, resident_id, kind, kiosk_id, issued_at, document, signature)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (transaction_id) DO NOTHING",
+                "INSERT INTO issuances (transaction_id, request_sha256, resident_id, kind, kiosk_id, issued_at, document,
+                    signature, copies, fee_yen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (transaction_id) DO NOTHING",
                 params![
                     entry.transaction_id,
                     entry.request_sha256,
@@ -139,7 +95,9 @@ impl Db {
                     entry.kiosk_id,
                     entry.issued_at as i64,
                     document,
-                    signature
+                    signature,
+                    entry.copies,
+                    entry.fee_yen
                 ],
             )?;
             Ok(changed == 1)

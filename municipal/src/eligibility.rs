@@ -14,6 +14,14 @@ pub enum Ineligible {
     SupportMeasure,
     /// The card, the PIN or the move-in is from today: served from tomorrow.
     NotYetActive,
+    /// 印鑑登録証明書 asked for without a registration in force.
+    NoSealRegistration,
+    /// The record holds characters (外字) the kiosk service cannot print.
+    NameNotPrintable,
+    /// No record for the fiscal year asked for, or it is older than the kiosk may issue.
+    FiscalYearUnavailable,
+    /// The municipality sets no fee for this kind: it does not issue it at kiosks.
+    KindNotOffered,
 }
 
 /// `today` is the ISO date in Japan (JST) when the request is handled.
@@ -67,6 +75,12 @@ mod tests {
             card_issued_on: Some("2026-01-10".into()),
             pin_set_on: Some("2026-01-10".into()),
             moved_in_on: None,
+            household_id: None,
+            household_order: 1,
+            honseki: String::new(),
+            hittousha: String::new(),
+            individual_number: None,
+            name_printable: true,
         }
     }
 

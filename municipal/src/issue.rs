@@ -7,13 +7,14 @@ use kofu_shared::limits::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
 use kofu_shared::seal::seal;
 use kofu_shared::signing::{card_message, center_message, municipal_message, p256_sign, sha256};
 use kofu_shared::wire::{
-    CertificateKind, Document, DocumentBody, Forward, ForwardEnvelope, IssueRequest, JuminhyoBody, MunicipalAnswer,
-    PROTOCOL_VERSION, SignedDocument, is_transaction_id, parse_limited,
+    Document, Forward, ForwardEnvelope, IssueRequest, MunicipalAnswer, PROTOCOL_VERSION, SignedDocument,
+    is_transaction_id, parse_limited,
 };
 use kofu_shared::{ApiError, ErrorCode};
 
 use crate::Municipality;
-use crate::db::{Db, DbError, NewIssuance, Resident};
+use crate::certificates::{self, BodyError};
+use crate::db::{Db, DbError, NewIssuance};
 use crate::eligibility::{self, Ineligible};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,8 @@ pub enum MunicipalError {
     TransactionConflict,
     #[error("the reply key is not a P-256 point")]
     BadReplyKey,
+    #[error("options that do not fit the certificate kind, or copies out of range")]
+    BadChoice,
     /// The reason stays inside the municipality; the message names no detail.
     #[error("resident not eligible for kiosk issuance")]
     Ineligible(Ineligible),
@@ -45,9 +48,10 @@ impl MunicipalError {
     pub fn code(&self) -> ErrorCode {
         match self {
             MunicipalError::BodyTooLarge => ErrorCode::BodyTooLarge,
-            MunicipalError::Malformed(_) | MunicipalError::TransactionConflict | MunicipalError::BadReplyKey => {
-                ErrorCode::BadRequest
-            }
+            MunicipalError::Malformed(_)
+            | MunicipalError::TransactionConflict
+            | MunicipalError::BadReplyKey
+            | MunicipalError::BadChoice => ErrorCode::BadRequest,
             MunicipalError::Attestation | MunicipalError::WrongMunicipality => ErrorCode::AttestationInvalid,
             MunicipalError::CardMismatch => ErrorCode::CardSignatureInvalid,
             MunicipalError::ResidentNotFound => ErrorCode::ResidentNotFound,
@@ -55,6 +59,10 @@ impl MunicipalError {
             MunicipalError::Ineligible(Ineligible::NotYetActive) => ErrorCode::NotYetActive,
             // One generic code: a DV support measure must never show on a kiosk screen.
             MunicipalError::Ineligible(Ineligible::Deceased | Ineligible::SupportMeasure) => ErrorCode::NotServed,
+            MunicipalError::Ineligible(Ineligible::NoSealRegistration) => ErrorCode::NoSealRegistration,
+            MunicipalError::Ineligible(Ineligible::NameNotPrintable) => ErrorCode::NameNotPrintable,
+            MunicipalError::Ineligible(Ineligible::FiscalYearUnavailable) => ErrorCode::FiscalYearUnavailable,
+            MunicipalError::Ineligible(Ineligible::KindNotOffered) => ErrorCode::KindNotOffered,
             MunicipalError::Db(_) => ErrorCode::Internal,
         }
     }
@@ -67,6 +75,9 @@ impl MunicipalError {
         ApiError::new(self.code(), message)
     }
 }
+
+/// Copies per request, as the edge enforces too.
+pub const MAX_COPIES: u8 = 10;
 
 pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Result<MunicipalAnswer, MunicipalError> {
     let envelope: ForwardEnvelope = parse_limited(body, MAX_BODY_BYTES).map_err(|e| match e {
@@ -89,6 +100,10 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
     if !is_transaction_id(&request.transaction_id) {
         return Err(MunicipalError::Malformed("transaction_id"));
     }
+    let choice = &request.certificate;
+    if !choice.options.fits(choice.kind) || !(1..=MAX_COPIES).contains(&choice.copies) {
+        return Err(MunicipalError::BadChoice);
+    }
     // The center vouched for the card; checking its consent here too costs 0.1 ms.
     let card = ParsedCert::parse(&request.card_certificate.0).map_err(|_| MunicipalError::CardMismatch)?;
     if card.serial_hex != forward.card_serial {
@@ -109,6 +124,14 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
         .resident_by_card(&hex::encode(card.issuer_sha256()), &card.serial_hex)?
         .ok_or(MunicipalError::ResidentNotFound)?;
     eligibility::check(&resident, &eligibility::jst_date(now_ms)).map_err(MunicipalError::Ineligible)?;
+    let settings = db.settings()?;
+    let fee_per_copy =
+        settings.fee(choice.kind.as_str()).ok_or(MunicipalError::Ineligible(Ineligible::KindNotOffered))?;
+    let body = certificates::build(db, &settings, &resident, choice).map_err(|e| match e {
+        BodyError::Ineligible(reason) => MunicipalError::Ineligible(reason),
+        BodyError::NoSuchMember => MunicipalError::BadChoice,
+        BodyError::Db(e) => MunicipalError::Db(e),
+    })?;
     let document = Document {
         version: PROTOCOL_VERSION,
         kind: request.certificate.kind,
@@ -117,8 +140,9 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
         municipality_name: m.name.clone(),
         issued_at: now_ms,
         binding: expected_binding(&request),
-        copies: request.certificate.copies,
-        body: body_for(request.certificate.kind, &resident),
+        copies: choice.copies,
+        fee_per_copy,
+        body,
     };
     let document_bytes = serde_json::to_vec(&document).map_err(|_| MunicipalError::Malformed("document"))?;
     if document_bytes.len() > MAX_DOCUMENT_BYTES {
@@ -129,9 +153,11 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
         transaction_id: &request.transaction_id,
         request_sha256: &request_sha256,
         resident_id: resident.id,
-        kind: "juminhyo",
+        kind: choice.kind.as_str(),
         kiosk_id: &request.kiosk_id,
         issued_at: now_ms,
+        copies: choice.copies,
+        fee_yen: fee_per_copy.saturating_mul(u32::from(choice.copies)),
     };
     if !db.record_issuance(&entry, &document_bytes, &signature)? {
         // A concurrent identical request won the race: answer with what it registered.
@@ -168,19 +194,4 @@ fn already_issued(
 fn document_serial(m: &Municipality, transaction_id: &str) -> String {
     let digest = sha256(transaction_id.as_bytes());
     format!("{}-{}", m.code, hex::encode(&digest[..6]).to_uppercase())
-}
-
-fn body_for(kind: CertificateKind, r: &Resident) -> DocumentBody {
-    match kind {
-        CertificateKind::Juminhyo => DocumentBody::Juminhyo(JuminhyoBody {
-            name: r.name.clone(),
-            name_kana: r.name_kana.clone(),
-            birth_date: r.birth_date.clone(),
-            sex: r.sex.clone(),
-            address: r.address.clone(),
-            householder: r.householder.clone(),
-            relationship: r.relationship.clone(),
-            resident_since: r.resident_since.clone(),
-        }),
-    }
 }

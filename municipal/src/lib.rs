@@ -2,6 +2,7 @@
 //! center's attestation, finds the resident by card certificate, and signs a document
 //! bound to the transaction. The dev card-validation service lives beside it.
 
+pub mod certificates;
 pub mod db;
 pub mod eligibility;
 pub mod http;

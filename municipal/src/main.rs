@@ -38,10 +38,12 @@ enum Command {
         #[arg(long, required = true)]
         center_key: Vec<String>,
     },
-    /// Create the database and load the fictional dev residents (TEST ONLY).
+    /// Create the database and load a fictional town (TEST ONLY): 122319 印西市 or 131016 千代田区.
     SeedDev {
         #[arg(long)]
         db: String,
+        #[arg(long, default_value = "122319")]
+        code: String,
     },
 }
 
@@ -55,15 +57,15 @@ async fn main() {
 
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::SeedDev { db } => {
+        Command::SeedDev { db, code } => {
             let db = Db::open(&db).map_err(|e| e.to_string())?;
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_millis() as u64)
                 .unwrap_or(0);
             let today = kofu_municipal::eligibility::jst_date(now);
-            kofu_municipal::seed::seed_dev(&db, &today).map_err(|e| e.to_string())?;
-            eprintln!("seeded {} dev residents", kofu_municipal::seed::RESIDENTS.len());
+            let count = kofu_municipal::seed::seed_town(&db, &code, &today).map_err(|e| e.to_string())?;
+            eprintln!("seeded {count} fictional residents of {code}");
             Ok(())
         }
         Command::Serve { listen, db, code, name, key, center_key } => {

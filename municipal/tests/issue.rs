@@ -1,13 +1,11 @@
 //! The municipal issuing core against a real SQLite database with the dev seed.
 
-use futures_executor::block_on;
-use kofu_card::virtual_card::VirtualCard;
-use kofu_card::{Jpki, Pin};
-use kofu_municipal::db::Db;
+mod common;
+
+use common::{NOW, fixture, forward, setup};
+use kofu_municipal::CenterKey;
 use kofu_municipal::issue::{MunicipalError, handle_issue};
-use kofu_municipal::seed::seed_dev;
 use kofu_municipal::validation::card_status;
-use kofu_municipal::{CenterKey, Municipality};
 use kofu_shared::cert::ParsedCert;
 use kofu_shared::kiosk::expected_binding;
 use kofu_shared::seal::ReplyKey;
@@ -15,75 +13,7 @@ use kofu_shared::signing::*;
 use kofu_shared::wire::*;
 use kofu_shared::{ErrorCode, MunicipalityCode};
 
-const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-only/");
-
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{FIX}{name}")).unwrap()
-}
-
-fn setup() -> (Municipality, Db, tempdir::Dir) {
-    let dir = tempdir::Dir::new();
-    let db = Db::open(dir.path("m.sqlite").to_str().unwrap()).unwrap();
-    seed_dev(&db, &kofu_municipal::eligibility::jst_date(NOW)).unwrap();
-    let m = Municipality {
-        code: MunicipalityCode::parse("122319").unwrap(),
-        name: "印西市".into(),
-        signing_key: p256_signing_key(&fixture("municipal-122319.key.der")).unwrap(),
-        center_keys: vec![CenterKey { key: p256_public_key(&fixture("center.pub.der")).unwrap(), until_ms: None }],
-    };
-    (m, db, dir)
-}
-
-/// What the center sends for `card`, signed with `center_key`.
-fn forward(card: &str, center_key: &str, transaction_id: &str) -> (IssueRequest, Vec<u8>) {
-    forward_with_key(card, center_key, transaction_id, &ReplyKey::derive_for_tests(transaction_id.as_bytes()))
-}
-
-fn forward_with_key(
-    card: &str,
-    center_key: &str,
-    transaction_id: &str,
-    reply_key: &ReplyKey,
-) -> (IssueRequest, Vec<u8>) {
-    block_on(async {
-        let vc = VirtualCard::new(&fixture(&format!("{card}.key.der")), &fixture(&format!("{card}.cert.der")), b"1234")
-            .unwrap();
-        let mut jpki = Jpki::new(vc);
-        jpki.select_jpki().await.unwrap();
-        let certificate = jpki.read_auth_certificate().await.unwrap();
-        jpki.pin_state().await.unwrap();
-        jpki.verify_pin(&Pin::parse("1234").unwrap()).await.unwrap();
-        let request = IssueRequest {
-            version: 1,
-            transaction_id: transaction_id.into(),
-            kiosk_id: "kiosk-dev-001".into(),
-            challenge: vec![9u8; 32].into(),
-            certificate: CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 },
-            card_certificate: certificate.clone().into(),
-            reply_key: reply_key.public_bytes().to_vec().into(),
-            created_at: 0,
-        };
-        let request_bytes = serde_json::to_vec(&request).unwrap();
-        let card_signature = jpki.sign_digest_info(&card_digest_info(&request_bytes)).await.unwrap();
-        let forward = Forward {
-            version: 1,
-            request: request_bytes.into(),
-            card_signature: card_signature.into(),
-            municipality: MunicipalityCode::parse("122319").unwrap(),
-            card_serial: ParsedCert::parse(&certificate).unwrap().serial_hex,
-            verified_at: 1,
-        };
-        let forward_bytes = serde_json::to_vec(&forward).unwrap();
-        let key = p256_signing_key(&fixture(center_key)).unwrap();
-        let attestation = p256_sign(&key, &center_message(&forward_bytes)).to_vec();
-        let envelope = ForwardEnvelope { forward: forward_bytes.into(), attestation: attestation.into() };
-        (request, serde_json::to_vec(&envelope).unwrap())
-    })
-}
-
 const TX: &str = "00112233445566778899aabbccddeeff";
-/// 2026-11-25 12:00 JST: the dev seed's "today" in these tests.
-const NOW: u64 = 1_795_575_600_000;
 
 #[test]
 fn issues_a_signed_juminhyo_bound_to_the_transaction_once() {
@@ -99,8 +29,9 @@ fn issues_a_signed_juminhyo_bound_to_the_transaction_once() {
     p256_verify(&key, &municipal_message(&signed.document.0), &signed.signature.0).unwrap();
     let document: Document = serde_json::from_slice(&signed.document.0).unwrap();
     assert_eq!(document.binding, expected_binding(&request));
-    let DocumentBody::Juminhyo(body_fields) = &document.body;
-    assert_eq!(body_fields.name, "木下 花子");
+    let DocumentBody::Juminhyo(body_fields) = &document.body else { panic!("not a 住民票") };
+    assert_eq!(body_fields.members[0].name, "木下 花子");
+    assert_eq!(body_fields.members.len(), 1, "the holder only, by default");
     // Sealed: the bytes on the wire carry none of it.
     let wire = serde_json::to_string(&answer).unwrap();
     assert!(!wire.contains("木下") && !wire.contains(&kofu_shared::Bytes::encode(&signed.document.0[..24])));
@@ -160,33 +91,6 @@ fn validation_service_names_the_residence_municipality() {
     let query =
         CardStatusQuery { card_serial: rogue.serial_hex.clone(), issuer_sha256: rogue.issuer_sha256().to_vec().into() };
     assert_eq!(card_status(&db, &serde_json::to_vec(&query).unwrap(), NOW).unwrap().status, CardStatus::Unknown);
-}
-
-/// A temporary folder removed on drop (std only).
-mod tempdir {
-    use std::path::PathBuf;
-    pub struct Dir(PathBuf);
-    impl Dir {
-        pub fn new() -> Self {
-            use std::sync::atomic::{AtomicU32, Ordering};
-            static N: AtomicU32 = AtomicU32::new(0);
-            let p = std::env::temp_dir().join(format!(
-                "kofu-municipal-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            std::fs::create_dir_all(&p).unwrap();
-            Dir(p)
-        }
-        pub fn path(&self, name: &str) -> PathBuf {
-            self.0.join(name)
-        }
-    }
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
 }
 
 fn outcome_forward(center_key: &str, transaction_id: &str, kiosk_id: &str, outcome: PrintOutcome) -> Vec<u8> {

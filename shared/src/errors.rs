@@ -108,6 +108,15 @@ error_codes! {
     NotServed = "not_served", 403,
         "このカードではコンビニ交付をご利用いただけません。市区町村の窓口にお問い合わせください。",
         "This card cannot be used for kiosk certificates. Please ask at your city office.";
+    NoSealRegistration = "no_seal_registration", 403,
+        "印鑑登録がないため、印鑑登録証明書は交付できません。市区町村の窓口にお問い合わせください。",
+        "You have no registered seal, so a seal registration certificate cannot be issued. Please ask at your city office.";
+    NameNotPrintable = "name_not_printable", 403,
+        "お名前などに、この端末で印刷できない文字が含まれているため交付できません。市区町村の窓口でお求めください。",
+        "Your record contains characters this kiosk cannot print. Please ask at your city office.";
+    FiscalYearUnavailable = "fiscal_year_unavailable", 403,
+        "お選びの年度の証明書はこの端末では交付できません。別の年度を選ぶか、市区町村の窓口でお求めください。",
+        "A certificate for that fiscal year cannot be issued here. Choose another year or ask at your city office.";
     DocumentRejected = "document_rejected", 502,
         "証明書を確認できなかったため、印刷しませんでした。料金はかかりません。",
         "The certificate could not be verified, so it was not printed. You have not been charged.";

@@ -6,7 +6,10 @@ use p256::ecdsa::SigningKey;
 
 use crate::seal::ReplyKey;
 use crate::signing::{kiosk_message, municipal_message, p256_public_key, p256_sign, p256_verify, sha256};
-use crate::wire::{Binding, Document, IssueEnvelope, IssueRequest, IssueResponse, SignedDocument, parse_limited};
+use crate::wire::{
+    Binding, CertificateChoice, Document, DocumentBody, IssueEnvelope, IssueRequest, IssueResponse, SignedDocument,
+    parse_limited,
+};
 use crate::{Bytes, limits};
 
 /// The binding this kiosk expects back for `request`.
@@ -43,6 +46,22 @@ pub enum DocumentError {
     NotThisTransaction,
     #[error("the document is from another municipality than the center named")]
     WrongMunicipality,
+    #[error("the document is not the certificate, copies or options that were asked for")]
+    NotWhatWasAsked,
+}
+
+/// The document must be exactly what the resident chose: a right-transaction document of
+/// another kind, count or year is not printed either.
+pub fn check_choice(document: &Document, choice: &CertificateChoice) -> Result<(), DocumentError> {
+    let body_kind = document.body.kind();
+    let year_ok = match (&document.body, choice.options.fiscal_year) {
+        (DocumentBody::Shotoku(tax) | DocumentBody::Kazei(tax), Some(year)) => tax.fiscal_year == year,
+        _ => true,
+    };
+    if document.kind != choice.kind || body_kind != choice.kind || document.copies != choice.copies || !year_ok {
+        return Err(DocumentError::NotWhatWasAsked);
+    }
+    Ok(())
 }
 
 /// Opens the sealed answer with this transaction's reply key (associated data: the
@@ -76,7 +95,7 @@ mod tests {
     use super::*;
     use crate::MunicipalityCode;
     use crate::seal::seal;
-    use crate::wire::{CertificateKind, DocumentBody, JuminhyoBody, MunicipalAnswer};
+    use crate::wire::{CertificateKind, DocumentBody, JuminhyoBody, JuminhyoMember, MunicipalAnswer};
 
     fn binding(tx: &str) -> Binding {
         Binding {
@@ -99,15 +118,22 @@ mod tests {
             issued_at: 0,
             binding: bound_to,
             copies: 1,
+            fee_per_copy: 200,
             body: DocumentBody::Juminhyo(JuminhyoBody {
-                name: "前の人".into(),
-                name_kana: String::new(),
-                birth_date: String::new(),
-                sex: String::new(),
                 address: String::new(),
-                householder: String::new(),
-                relationship: String::new(),
-                resident_since: String::new(),
+                householder: None,
+                whole_household: false,
+                members: vec![JuminhyoMember {
+                    name: "前の人".into(),
+                    name_kana: String::new(),
+                    birth_date: String::new(),
+                    sex: String::new(),
+                    relationship: None,
+                    resident_since: String::new(),
+                    honseki: None,
+                    hittousha: None,
+                    individual_number: None,
+                }],
             }),
         };
         let bytes = serde_json::to_vec(&document).unwrap();
@@ -148,6 +174,16 @@ mod tests {
             .into();
         assert_eq!(open_answer(&forged, &binding("t"), &reply).unwrap_err(), DocumentError::BadSignature);
         let elsewhere = answer(binding("t"), "t", &reply, "131016");
+        let (document, _) = open_answer(&ours, &binding("t"), &reply).unwrap();
+        assert_eq!(check_choice(&document, &CertificateChoice::new(CertificateKind::Juminhyo, 1)), Ok(()));
+        assert_eq!(
+            check_choice(&document, &CertificateChoice::new(CertificateKind::Juminhyo, 2)),
+            Err(DocumentError::NotWhatWasAsked)
+        );
+        assert_eq!(
+            check_choice(&document, &CertificateChoice::new(CertificateKind::Inkan, 1)),
+            Err(DocumentError::NotWhatWasAsked)
+        );
         assert_eq!(open_answer(&elsewhere, &binding("t"), &reply).unwrap_err(), DocumentError::WrongMunicipality);
     }
 }

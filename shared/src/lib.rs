@@ -5,6 +5,7 @@
 pub mod b64;
 #[cfg(feature = "x509")]
 pub mod cert;
+pub mod certificate;
 pub mod errors;
 pub mod kiosk;
 pub mod limits;

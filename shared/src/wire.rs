@@ -22,19 +22,24 @@ pub struct ChallengeResponse {
     pub expires_at: u64,
 }
 
-/// Which certificate the resident chose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CertificateKind {
-    /// 住民票の写し
-    Juminhyo,
-}
+pub use crate::certificate::{
+    CertificateKind, CertificateOptions, DocumentBody, HouseholdScope, InkanBody, JuminhyoBody, JuminhyoMember, TaxBody,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateChoice {
     pub kind: CertificateKind,
     pub copies: u8,
+    /// Left out when every option has its default.
+    #[serde(default, skip_serializing_if = "CertificateOptions::is_empty")]
+    pub options: CertificateOptions,
+}
+
+impl CertificateChoice {
+    pub fn new(kind: CertificateKind, copies: u8) -> Self {
+        CertificateChoice { kind, copies, options: CertificateOptions::default() }
+    }
 }
 
 /// The request the card and the kiosk sign. Its JSON bytes are signed as sent.
@@ -144,36 +149,9 @@ pub struct Document {
     pub issued_at: u64,
     pub binding: Binding,
     pub copies: u8,
+    /// The municipality's fee per copy, in yen; the kiosk charges `copies × fee_per_copy`.
+    pub fee_per_copy: u32,
     pub body: DocumentBody,
-}
-
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum DocumentBody {
-    Juminhyo(JuminhyoBody),
-}
-
-// Personal data: Debug must never print it (it could end in a log).
-impl std::fmt::Debug for DocumentBody {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DocumentBody(..)")
-    }
-}
-
-/// 住民票の写し for one resident.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JuminhyoBody {
-    pub name: String,
-    pub name_kana: String,
-    /// ISO date.
-    pub birth_date: String,
-    pub sex: String,
-    pub address: String,
-    pub householder: String,
-    pub relationship: String,
-    /// ISO date the person became a resident.
-    pub resident_since: String,
 }
 
 /// What became of an issued document at the kiosk (DESIGN.md step 9).

@@ -54,6 +54,7 @@ test('a resident gets a 住民票の写し with the virtual card, and the kiosk 
   await page.getByText('3 tries left').waitFor();
   await enterPin(page, '1234');
   await page.locator('button.choice-juminhyo').click();
+  await page.locator('button.next').click();
   await page.locator('button.confirm').click();
   // The certificate is not shown while the card is in the reader.
   await page.locator('button.remove-card').waitFor({ timeout: 30000 });
@@ -125,6 +126,7 @@ test('a resident who moved out is told why, in both languages, and nothing is pr
   await page.locator('button.start').click();
   await enterPin(page, '1234');
   await page.locator('button.choice-juminhyo').click();
+  await page.locator('button.next').click();
   await page.locator('button.confirm').click();
   await page.locator('.error[data-code="resident_moved_out"]').waitFor({ timeout: 30000 });
   await page.getByText('転出の手続きがされているため').waitFor();
@@ -144,6 +146,7 @@ test('a resident who walks away before taking the card gets nothing: the kiosk t
   await page.locator('button.start').click();
   await enterPin(page, '1234');
   await page.locator('button.choice-juminhyo').click();
+  await page.locator('button.next').click();
   await page.locator('button.confirm').click();
   await page.locator('button.remove-card').waitFor({ timeout: 30000 });
   // Nobody takes the card: first a warning, then the transaction is abandoned and erased.

@@ -52,6 +52,7 @@ for (const profile of ['tpdu-t1', 'extended']) {
     await page.locator('input.pin').fill('1234');
     await page.locator('button.pin-submit').click();
     await page.locator('button.choice-juminhyo').click();
+    await page.locator('button.next').click();
     await page.locator('button.confirm').click();
     await screen(page, 'RemoveCard');
     assert.equal(await page.locator('article.certificate').count(), 0, 'nothing is shown while the card is in');

@@ -9,7 +9,7 @@ use kofu_shared::{ApiError, ErrorCode};
 use kofu_tests::*;
 
 fn choice() -> CertificateChoice {
-    CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 }
+    CertificateChoice::new(CertificateKind::Juminhyo, 1)
 }
 
 type Issued = Result<kofu_app::session::VerifiedDocument, SessionError>;
@@ -51,8 +51,8 @@ fn health_of_edge_and_municipal() {
 fn a_juminhyo_is_issued_through_workerd_and_bound_to_the_transaction() {
     let (result, edge) = issue_recorded("card-2", 1);
     let verified = result.expect("issuance");
-    let DocumentBody::Juminhyo(body) = &verified.document.body;
-    assert_eq!(body.name, "佐藤 健一");
+    let DocumentBody::Juminhyo(body) = &verified.document.body else { panic!("not a 住民票") };
+    assert_eq!(body.members[0].name, "佐藤 健一");
     assert_eq!(verified.document.municipality.to_string(), "122319");
     assert_eq!(edge.sent.borrow().len(), 1);
     // The edge relayed only a sealed answer: neither the name nor the document bytes.

@@ -98,8 +98,17 @@ fn test() -> Result {
     // A short pass over every parser of reader and card input; `cargo xtask fuzz` goes longer.
     fuzz::fuzz(10)?;
     build::all()?;
-    // The virtual CCID reader behind the browser tests' fake navigator.usb.
-    run(Command::new("cargo").args(["build", "-p", "kofu-tests", "--bin", "virtual-ccid"]))?;
+    // The virtual CCID reader behind the browser tests' fake navigator.usb, and the
+    // deliberately broken municipal server in front of 千代田区.
+    run(Command::new("cargo").args([
+        "build",
+        "-p",
+        "kofu-tests",
+        "--bin",
+        "virtual-ccid",
+        "--bin",
+        "broken-municipal",
+    ]))?;
     let stack = stack::Stack::start(stack::Mode::Test)?;
     let env = stack.env();
     let stack_tests = run(Command::new("cargo").args(["test", "-p", "kofu-tests"]).envs(env.clone()));

@@ -5,12 +5,24 @@ use std::path::Path;
 use crate::Result;
 
 pub fn check_logs(dir: &Path) -> Result {
-    let mut needles: Vec<&str> = Vec::new();
-    for r in kofu_municipal::seed::RESIDENTS {
-        needles.extend([r.name, r.name_kana, r.address, r.birth_date]);
-        // Family and given names on their own too.
-        needles.extend(r.name.split(' ').filter(|part| part.chars().count() >= 2));
+    let mut needles: Vec<String> = Vec::new();
+    for holder in kofu_municipal::seed::CARD_HOLDERS {
+        needles.push(holder.address.to_owned());
+        for r in holder.members {
+            needles.extend([r.name, r.name_kana, r.birth_date].map(String::from));
+            // Family and given names on their own too.
+            needles.extend(r.name.split(' ').filter(|part| part.chars().count() >= 2).map(String::from));
+        }
     }
+    // The generated towns: full names and addresses (their dates could match timestamps).
+    for code in [kofu_municipal::seed::INZAI, kofu_municipal::seed::CHIYODA] {
+        for household in kofu_municipal::seed::population(code, 2026).map_err(|e| e.to_string())? {
+            needles.push(household.address);
+            needles.extend(household.members.into_iter().flat_map(|p| [p.name, p.name_kana]));
+        }
+    }
+    needles.sort();
+    needles.dedup();
     let mut checked = 0;
     let mut failed = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| e.to_string())? {

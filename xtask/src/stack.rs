@@ -23,7 +23,19 @@ pub enum Mode {
 struct Ports {
     app: u16,
     edge: u16,
+    /// 印西市; 千代田区 listens on the next port, and in tests the broken server in front
+    /// of it on the one after.
     municipal: u16,
+}
+
+impl Ports {
+    fn chiyoda(&self) -> u16 {
+        self.municipal + 1
+    }
+
+    fn broken(&self) -> u16 {
+        self.municipal + 2
+    }
 }
 
 impl Mode {
@@ -88,32 +100,38 @@ impl Stack {
             mode,
             children: Vec::new(),
         };
-        for port in [ports.app, ports.edge, ports.municipal] {
+        for port in [ports.app, ports.edge, ports.municipal, ports.chiyoda(), ports.broken()] {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return Err(format!("port {port} is in use: is another kofu stack running?"));
             }
         }
-        stack.start_municipal(&ports)?;
+        stack.start_municipal("122319", "印西市", ports.municipal)?;
+        stack.start_municipal("131016", "千代田区", ports.chiyoda())?;
+        if mode == Mode::Test {
+            stack.start_broken_municipal(&ports)?;
+        }
         let edge_spawned = stack.start_edge(&ports)?;
         stack.start_app(&ports)?;
         wait_healthy(&format!("{}/health", stack.municipal_url))?;
+        wait_healthy(&format!("http://127.0.0.1:{}/health", ports.chiyoda()))?;
         wait_healthy(&format!("{}/v1/health", stack.edge_url))?;
         stack.edge_cold_start = edge_spawned.elapsed();
         wait_healthy(&format!("{}/config.json", stack.app_url))?;
         Ok(stack)
     }
 
-    fn start_municipal(&mut self, ports: &Ports) -> Result {
+    /// A municipal server with its fictional town seeded (TEST ONLY data).
+    fn start_municipal(&mut self, code: &str, name: &str, port: u16) -> Result {
         let profile = if self.mode == Mode::Bench { "release" } else { "debug" };
         let bin = root().join("target").join(profile).join("kofu-municipal");
-        let db = self.dir.join("municipal.sqlite");
-        run(Command::new(&bin).args(["seed-dev", "--db"]).arg(&db))?;
-        let (out, err) = log(&self.dir, "municipal.log")?;
+        let db = self.dir.join(format!("municipal-{code}.sqlite"));
+        run(Command::new(&bin).args(["seed-dev", "--code", code, "--db"]).arg(&db))?;
+        let (out, err) = log(&self.dir, &format!("municipal-{code}.log"))?;
         let child = Command::new(&bin)
-            .args(["serve", "--listen", &format!("127.0.0.1:{}", ports.municipal), "--db"])
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--code", code, "--name", name, "--db"])
             .arg(&db)
             .arg("--key")
-            .arg(fixture("municipal-122319.key.der"))
+            .arg(fixture(&format!("municipal-{code}.key.der")))
             .arg("--center-key")
             .arg(fixture("center.pub.der"))
             .stdout(out)
@@ -121,6 +139,23 @@ impl Stack {
             .process_group(0)
             .spawn()
             .map_err(|e| format!("municipal: {e}"))?;
+        self.children.push(child);
+        Ok(())
+    }
+
+    /// The deliberately broken municipal server (TEST ONLY) in front of 千代田区: honest
+    /// until a browser test tells it to misbehave.
+    fn start_broken_municipal(&mut self, ports: &Ports) -> Result {
+        let (out, err) = log(&self.dir, "broken-municipal.log")?;
+        let child = Command::new(root().join("target/debug/broken-municipal"))
+            .arg(format!("127.0.0.1:{}", ports.broken()))
+            .arg(format!("http://127.0.0.1:{}", ports.chiyoda()))
+            .arg(fixture("municipal-131016.key.der"))
+            .stdout(out)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("broken-municipal: {e}"))?;
         self.children.push(child);
         Ok(())
     }
@@ -161,14 +196,21 @@ impl Stack {
             .args(["d1", "migrations", "apply", "kofu", "--local", "--persist-to"])
             .arg(&state))?;
         let seed = self.dir.join("edge-seed.sql");
-        // The dev municipality is open around the clock so tests pass at any hour; the
-        // service-hours rules are tested in edge/src/core/hours.rs.
+        // The dev municipalities are open around the clock so tests pass at any hour; the
+        // service-hours rules are tested in edge/src/core/hours.rs. In tests 千代田区 is
+        // reached through the broken server, which is honest unless told otherwise.
+        let chiyoda = if self.mode == Mode::Test { ports.broken() } else { ports.chiyoda() };
+        let municipality = |code: &str, name: &str, port: u16| -> Result<String> {
+            Ok(format!(
+                "INSERT OR REPLACE INTO municipalities (code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed, kinds) VALUES ('{code}', '{name}', 'http://127.0.0.1:{port}', '{}', 1, 0, 1440, 0, 'juminhyo,inkan,shotoku,kazei');\n",
+                b64_file(&fixture(&format!("municipal-{code}.pub.der")))?
+            ))
+        };
         let sql = format!(
-            "INSERT OR REPLACE INTO kiosks (id, public_key, operator, store, status) VALUES ('kiosk-dev-001', '{}', 'dev', 'dev', 'active');\n\
-             INSERT OR REPLACE INTO municipalities (code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed) VALUES ('122319', '印西市', 'http://127.0.0.1:{}', '{}', 1, 0, 1440, 0);\n",
+            "INSERT OR REPLACE INTO kiosks (id, public_key, operator, store, status) VALUES ('kiosk-dev-001', '{}', 'dev', 'dev', 'active');\n{}{}",
             b64_file(&fixture("kiosk-dev-001.pub.der"))?,
-            ports.municipal,
-            b64_file(&fixture("municipal-122319.pub.der"))?,
+            municipality("122319", "印西市", ports.municipal)?,
+            municipality("131016", "千代田区", chiyoda)?,
         );
         std::fs::write(&seed, sql).map_err(|e| e.to_string())?;
         run(Command::new(&wrangler)
@@ -208,6 +250,11 @@ impl Stack {
             ("KOFU_APP_URL".into(), self.app_url.clone()),
             ("KOFU_EDGE_URL".into(), self.edge_url.clone()),
             ("KOFU_MUNICIPAL_URL".into(), self.municipal_url.clone()),
+            (
+                "KOFU_BROKEN_MUNICIPAL_URL".into(),
+                self.municipal_url
+                    .replace(&format!(":{}", self.mode.ports().municipal), &format!(":{}", self.mode.ports().broken())),
+            ),
             ("KOFU_FIXTURES".into(), fixture("").display().to_string()),
             ("KOFU_VIRTUAL_CCID".into(), root().join("target/debug/virtual-ccid").display().to_string()),
             // For tests that inspect or alter the edge's local D1 (the audit trail).

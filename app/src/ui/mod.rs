@@ -1,11 +1,13 @@
 //! Leptos components: they render `flow::Screen` and turn clicks into `flow::Event`s.
 //! The transaction itself runs in `session`; the USB reader is watched in `reader`.
 
+mod certificate;
+mod choose;
 mod reader;
 
 use gloo_timers::future::TimeoutFuture;
 use kofu_card::{CardError, Pin, TransportError};
-use kofu_shared::wire::{CertificateChoice, CertificateKind, DocumentBody, PrintOutcome};
+use kofu_shared::wire::{CertificateChoice, CertificateKind, PrintOutcome};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -57,6 +59,8 @@ struct Kiosk {
     reader_state: RwSignal<ReaderState>,
     /// Whether a card is in the slot, as last reported (`None`: no reader).
     card_in: RwSignal<Option<bool>>,
+    /// What the resident is choosing: kind, options, copies.
+    choice: RwSignal<CertificateChoice>,
 }
 
 /// Where the print and its report stand.
@@ -117,6 +121,7 @@ impl Kiosk {
         self.busy.set(false);
         self.pin_format_error.set(false);
         self.warning.set(false);
+        self.choice.set(CertificateChoice::new(CertificateKind::Juminhyo, 1));
     }
 
     /// "Continue" on the warning: the screen gets its full time again.
@@ -194,6 +199,7 @@ pub fn App() -> impl IntoView {
         reader_epoch: StoredValue::new(0),
         reader_state: RwSignal::new(ReaderState::None),
         card_in: RwSignal::new(None),
+        choice: RwSignal::new(CertificateChoice::new(CertificateKind::Juminhyo, 1)),
     };
     kiosk.watch_usb();
     spawn_local(async move {
@@ -255,23 +261,9 @@ fn render(kiosk: Kiosk, screen: Screen) -> AnyView {
             </section>
         }
         .into_any(),
-        Screen::Choose => view! {
-            <section>
-                <Bilingual text=i18n::CHOOSE/>
-                {button(i18n::JUMINHYO, "primary choice-juminhyo", move || kiosk.send(Event::Chose))}
-                {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
-            </section>
-        }
-        .into_any(),
-        Screen::Confirm => view! {
-            <section>
-                <Bilingual text=i18n::CONFIRM/>
-                <div class="summary"><Bilingual text=i18n::JUMINHYO/><Bilingual text=i18n::COPIES_ONE/></div>
-                {button(i18n::CONFIRM_BUTTON, "primary confirm", move || issue(kiosk))}
-                {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
-            </section>
-        }
-        .into_any(),
+        Screen::Choose => choose::choose(kiosk).into_any(),
+        Screen::Options => choose::options(kiosk).into_any(),
+        Screen::Confirm => choose::confirm(kiosk).into_any(),
         Screen::Processing => view! { <section><Bilingual text=i18n::PROCESSING/></section> }.into_any(),
         Screen::RemoveCard => remove_card(kiosk).into_any(),
         Screen::Certificate => certificate(kiosk).into_any(),
@@ -418,7 +410,7 @@ fn issue(kiosk: Kiosk) {
             return;
         };
         let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
-        let choice = CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 };
+        let choice = kiosk.choice.get_untracked();
         let now = js_sys::Date::now() as u64;
         match session.issue(&edge, &identity, choice, transaction_id, now).await {
             // Timed out or cancelled meanwhile: the document is dropped, never shown.
@@ -511,9 +503,7 @@ fn certificate(kiosk: Kiosk) -> impl IntoView {
     let Some((document, payload)) = shown else {
         return view! { <section><Bilingual text=i18n::DOCUMENT_REJECTED/></section> }.into_any();
     };
-    let DocumentBody::Juminhyo(body) = &document.body;
-    let issued = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(document.issued_at as f64));
-    let issued = format!("{}年{}月{}日", issued.get_full_year(), issued.get_month() + 1, issued.get_date());
+    let fee = u64::from(document.fee_per_copy) * u64::from(document.copies);
     let done = move || {
         kiosk.erase();
         kiosk.send(Event::Done);
@@ -521,23 +511,8 @@ fn certificate(kiosk: Kiosk) -> impl IntoView {
     view! {
         <section class="certificate-screen">
             <div class="no-print"><Bilingual text=i18n::CERTIFICATE/></div>
-            <article class="certificate" lang="ja">
-                <h1>"住民票の写し"</h1>
-                <dl>
-                    <dt>"氏名"</dt><dd class="name">{body.name.clone()}</dd>
-                    <dt>"ふりがな"</dt><dd>{body.name_kana.clone()}</dd>
-                    <dt>"生年月日"</dt><dd>{body.birth_date.clone()}</dd>
-                    <dt>"性別"</dt><dd>{body.sex.clone()}</dd>
-                    <dt>"住所"</dt><dd class="address">{body.address.clone()}</dd>
-                    <dt>"世帯主"</dt><dd>{body.householder.clone()}</dd>
-                    <dt>"続柄"</dt><dd>{body.relationship.clone()}</dd>
-                    <dt>"住民となった日"</dt><dd>{body.resident_since.clone()}</dd>
-                </dl>
-                <p class="attest">"この写しは、住民票の原本と相違ないことを証明する。"</p>
-                <p class="issuer">{format!("{}  {}  {}長", issued, document.municipality_name, document.municipality_name)}</p>
-                <p class="serial">{format!("証明書番号 {}", document.serial)}</p>
-                <code class="signed-document" hidden=true>{payload}</code>
-            </article>
+            {certificate::article(&document, payload)}
+            <div class="no-print fee">{bilingual_owned(i18n::fee(fee))}</div>
             <div class="no-print verified"><Bilingual text=i18n::VERIFIED/></div>
             <div class="no-print print-status" data-state=move || format!("{:?}", kiosk.print_state.get())>
                 {move || match kiosk.print_state.get() {
@@ -567,7 +542,7 @@ fn failed(kiosk: Kiosk, failure: Failure) -> impl IntoView {
         _ => "",
     };
     view! {
-        <section class="error" data-code=code>
+        <section class="error" data-code=code data-failure=format!("{failure:?}")>
             <Bilingual text=text/>
             {button(i18n::BACK_TO_START, "primary", move || { kiosk.erase(); kiosk.send(Event::Done); })}
         </section>

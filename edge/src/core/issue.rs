@@ -110,9 +110,7 @@ pub async fn verify_signatures<V: Verifier>(
 /// The directory's `kinds` column: comma-separated kind ids; unknown ids are skipped (a
 /// newer directory may list kinds an older edge does not issue).
 pub fn parse_kinds(text: &str) -> Vec<kofu_shared::wire::CertificateKind> {
-    text.split(',')
-        .filter_map(|id| serde_json::from_value(serde_json::Value::String(id.trim().to_owned())).ok())
-        .collect()
+    text.split(',').filter_map(|id| kofu_shared::wire::CertificateKind::parse(id.trim())).collect()
 }
 
 pub fn parse_envelope(body: &[u8]) -> Result<IssueEnvelope, EdgeError> {
@@ -142,6 +140,9 @@ pub fn parse_request(bytes: &[u8]) -> Result<IssueRequest, EdgeError> {
     }
     if !(1..=MAX_COPIES).contains(&request.certificate.copies) {
         return Err(EdgeError::Malformed("copies"));
+    }
+    if !request.certificate.options.fits(request.certificate.kind) {
+        return Err(EdgeError::Malformed("options"));
     }
     if request.card_certificate.0.is_empty() || request.card_certificate.0.len() > MAX_CARD_CERT_BYTES {
         return Err(EdgeError::Malformed("card_certificate"));

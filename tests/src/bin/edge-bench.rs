@@ -44,7 +44,7 @@ fn envelopes(count: usize) -> Vec<Vec<u8>> {
         let (mut session, _) = Session::start(card("card-1")).await.unwrap();
         session.verify_pin(Pin::parse("1234").unwrap()).await.unwrap();
         for n in 0..count {
-            let choice = CertificateChoice { kind: CertificateKind::Juminhyo, copies: 1 };
+            let choice = CertificateChoice::new(CertificateKind::Juminhyo, 1);
             let _ = session.issue(&capture, &kiosk, choice, fresh_transaction_id(n as u64), now_ms()).await;
         }
     });

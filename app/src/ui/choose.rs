@@ -1,0 +1,154 @@
+//! The certificate menu, its options and copies, and the confirmation: they only shape
+//! the `CertificateChoice` the card then signs.
+
+use kofu_shared::wire::{CertificateChoice, CertificateKind, CertificateOptions, HouseholdScope};
+use leptos::prelude::*;
+
+use super::{Bilingual, Kiosk, bilingual_owned, button};
+use crate::flow::Event;
+use crate::i18n;
+
+/// Most copies one transaction may ask for (the edge and municipal servers agree).
+const MAX_COPIES: u8 = 10;
+/// Fiscal years offered on the menu; the municipality refuses years it has no record of.
+const FISCAL_YEARS_OFFERED: u16 = 3;
+
+pub fn choose(kiosk: Kiosk) -> impl IntoView {
+    let pick = move |kind: CertificateKind| {
+        move || {
+            kiosk.choice.set(CertificateChoice::new(kind, 1));
+            kiosk.send(Event::Chose);
+        }
+    };
+    view! {
+        <section>
+            <Bilingual text=i18n::CHOOSE/>
+            <div class="menu">
+                {button(i18n::JUMINHYO, "primary choice-juminhyo", pick(CertificateKind::Juminhyo))}
+                {button(i18n::INKAN, "primary choice-inkan", pick(CertificateKind::Inkan))}
+                {button(i18n::SHOTOKU, "primary choice-shotoku", pick(CertificateKind::Shotoku))}
+                {button(i18n::KAZEI, "primary choice-kazei", pick(CertificateKind::Kazei))}
+            </div>
+            {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
+        </section>
+    }
+}
+
+/// A button that shows whether its option is on (`aria-pressed`).
+fn toggle(
+    text: i18n::Text,
+    class: &'static str,
+    pressed: impl Fn() -> bool + Send + Sync + Copy + 'static,
+    on_click: impl Fn() + 'static,
+) -> impl IntoView {
+    view! {
+        <button class=format!("toggle {class}") aria-pressed=move || pressed().to_string() on:click=move |_| on_click()>
+            <span class="ja" lang="ja">{text.ja}</span>
+            <span class="en" lang="en">{text.en}</span>
+        </button>
+    }
+}
+
+fn update_options(kiosk: Kiosk, f: impl FnOnce(&mut CertificateOptions)) {
+    kiosk.choice.update(|c| f(&mut c.options));
+}
+
+pub fn options(kiosk: Kiosk) -> impl IntoView {
+    let kind = kiosk.choice.with_untracked(|c| c.kind);
+    let opts = move || kiosk.choice.with(|c| c.options.clone());
+    let specific = match kind {
+        CertificateKind::Juminhyo => view! {
+            <fieldset class="options">
+                {toggle(i18n::SCOPE_HOLDER, "scope-holder", move || opts().scope == HouseholdScope::Holder,
+                    move || update_options(kiosk, |o| o.scope = HouseholdScope::Holder))}
+                {toggle(i18n::SCOPE_HOUSEHOLD, "scope-household", move || opts().scope == HouseholdScope::Household,
+                    move || update_options(kiosk, |o| o.scope = HouseholdScope::Household))}
+                {toggle(i18n::WITH_RELATIONSHIP, "with-relationship", move || opts().with_relationship,
+                    move || update_options(kiosk, |o| o.with_relationship = !o.with_relationship))}
+                {toggle(i18n::WITH_HONSEKI, "with-honseki", move || opts().with_honseki,
+                    move || update_options(kiosk, |o| o.with_honseki = !o.with_honseki))}
+            </fieldset>
+        }
+        .into_any(),
+        CertificateKind::Shotoku | CertificateKind::Kazei => fiscal_years(kiosk).into_any(),
+        CertificateKind::Inkan => ().into_any(),
+    };
+    let copies = move || kiosk.choice.with(|c| c.copies);
+    let change = move |delta: i8| {
+        kiosk.choice.update(|c| c.copies = c.copies.saturating_add_signed(delta).clamp(1, MAX_COPIES));
+    };
+    view! {
+        <section>
+            <Bilingual text=i18n::OPTIONS/>
+            <div class="summary"><Bilingual text=i18n::kind(kind)/></div>
+            {specific}
+            <div class="copies" role="group" aria-label="部数 / Copies">
+                <Bilingual text=i18n::COPIES/>
+                {button(i18n::FEWER, "secondary copies-fewer", move || change(-1))}
+                <output class="copies-count" aria-live="polite">{move || bilingual_owned(i18n::copies(copies()))}</output>
+                {button(i18n::MORE, "secondary copies-more", move || change(1))}
+            </div>
+            {button(i18n::NEXT, "primary next", move || kiosk.send(Event::OptionsChosen))}
+            {button(i18n::BACK, "secondary back", move || kiosk.send(Event::Back))}
+        </section>
+    }
+}
+
+/// The latest years, as the tax records turn in June (a year's records start then).
+fn fiscal_years(kiosk: Kiosk) -> impl IntoView {
+    let now = js_sys::Date::new_0();
+    let (year, month) = (now.get_full_year() as u16, now.get_month() + 1);
+    let latest = if month >= 6 { year } else { year - 1 };
+    let chosen = move || kiosk.choice.with(|c| c.options.fiscal_year.unwrap_or(latest));
+    let years = (0..FISCAL_YEARS_OFFERED)
+        .map(|back| {
+            let year = latest - back;
+            let (ja, en) = i18n::fiscal_year(year);
+            view! {
+                <button class=format!("toggle year-{year}") aria-pressed=move || (chosen() == year).to_string()
+                    on:click=move |_| update_options(kiosk, |o| o.fiscal_year = Some(year))>
+                    <span class="ja" lang="ja">{ja}</span>
+                    <span class="en" lang="en">{en}</span>
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="options">
+            <Bilingual text=i18n::FISCAL_YEAR/>
+            {years}
+        </fieldset>
+    }
+}
+
+pub fn confirm(kiosk: Kiosk) -> impl IntoView {
+    let choice = kiosk.choice.get_untracked();
+    let o = &choice.options;
+    let mut lines: Vec<(String, String)> = Vec::new();
+    if choice.kind == CertificateKind::Juminhyo {
+        let scope = if o.scope == HouseholdScope::Household { i18n::SCOPE_HOUSEHOLD } else { i18n::SCOPE_HOLDER };
+        lines.push((scope.ja.into(), scope.en.into()));
+        for (on, text) in [(o.with_relationship, i18n::WITH_RELATIONSHIP), (o.with_honseki, i18n::WITH_HONSEKI)] {
+            if on {
+                lines.push((text.ja.into(), text.en.into()));
+            }
+        }
+    }
+    if let Some(year) = o.fiscal_year {
+        lines.push(i18n::fiscal_year(year));
+    }
+    lines.push(i18n::copies(choice.copies));
+    view! {
+        <section>
+            <Bilingual text=i18n::CONFIRM/>
+            <div class="summary">
+                <Bilingual text=i18n::kind(choice.kind)/>
+                {lines.into_iter().map(bilingual_owned).collect_view()}
+            </div>
+            <div class="note"><Bilingual text=i18n::FEE_NOTE/></div>
+            {button(i18n::CONFIRM_BUTTON, "primary confirm", move || super::issue(kiosk))}
+            {button(i18n::BACK, "secondary back", move || kiosk.send(Event::Back))}
+            {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
+        </section>
+    }
+}

@@ -1,0 +1,56 @@
+// Shared by the browser tests: one headless Chromium, a fresh kiosk page per test, and the
+// steps of a transaction with the virtual card (dev build).
+import { chromium } from 'playwright-core';
+
+export const APP = process.env.KOFU_APP_URL;
+export const EDGE = process.env.KOFU_EDGE_URL;
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function kioskPage(browser) {
+  const context = await browser.newContext({ locale: 'ja-JP' });
+  const page = await context.newPage();
+  const edgeRequests = [];
+  page.on('request', (r) => { if (r.url().startsWith(EDGE)) edgeRequests.push(r.url()); });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(APP);
+  await page.locator('button.start').waitFor();
+  return { page, context, edgeRequests, errors };
+}
+
+/// Card in, PIN, the certificate menu: the kiosk then shows the chosen kind's options.
+export async function chooseWithCard(page, card, kind) {
+  await page.locator('select.virtual-card').selectOption(String(card));
+  await page.locator('button.start').click();
+  await page.locator('input.pin').fill('1234');
+  await page.locator('button.pin-submit').click();
+  await page.locator(`button.choice-${kind}`).click();
+  await page.locator('button.next').waitFor();
+}
+
+/// From the options screen: confirm, take the card, and wait for the printed certificate.
+export async function confirmAndTake(page) {
+  await page.locator('button.next').click();
+  await page.locator('button.confirm').click();
+  await page.locator('button.remove-card').waitFor({ timeout: 30000 });
+  await page.locator('button.remove-card').click();
+  await page.locator('article.certificate').waitFor({ timeout: 10000 });
+  await page.locator('.print-status[data-state="Printed"]').waitFor({ timeout: 10000 });
+}
+
+/// From the options screen: confirm and wait for the refusal screen.
+export async function confirmAndExpectRefusal(page) {
+  await page.locator('button.next').click();
+  await page.locator('button.confirm').click();
+  const error = page.locator('section.error');
+  await error.waitFor({ timeout: 30000 });
+  return error;
+}
