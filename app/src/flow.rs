@@ -132,6 +132,14 @@ mod tests {
     }
 
     #[test]
+    fn back_goes_one_step_up_the_menu_and_never_past_it() {
+        assert_eq!(Screen::Confirm.on(Event::Back), Screen::Options);
+        assert_eq!(Screen::Options.on(Event::Back), Screen::Choose);
+        assert_eq!(Screen::Choose.on(Event::Back), Screen::Choose);
+        assert_eq!(Screen::Processing.on(Event::Back), Screen::Processing, "no way back once issuing");
+    }
+
+    #[test]
     fn wrong_pin_stays_on_pin_with_the_new_count_and_blocked_stops() {
         let s = walk(vec![Event::CardInserted, Event::CardRead(PinState::TriesLeft(3))]);
         let s = s.on(Event::PinChecked(VerifyOutcome::Wrong { tries_left: 2 }));

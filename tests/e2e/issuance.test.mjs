@@ -78,7 +78,7 @@ test('a resident gets a 住民票の写し with the virtual card, and the kiosk 
     signedMessage('kofu/v1/municipal-document', document));
   assert.ok(valid, 'municipal signature verifies');
   const parsed = JSON.parse(document.toString('utf8'));
-  assert.equal(parsed.body.name, '木下 花子');
+  assert.equal(parsed.body.members[0].name, '木下 花子');
   assert.equal(parsed.binding.kiosk_id, 'kiosk-dev-001');
 
   assert.deepEqual(edgeRequests.filter((u) => u.endsWith('/v1/issue')).length, 1);

@@ -60,6 +60,7 @@ pub fn bench() -> Result {
     }
     println!("{table}");
     let measured = timings()?;
+    let municipal = municipal_costs()?;
     let date = Command::new("date").arg("-u").arg("+%Y-%m-%d %H:%M UTC").output().map_err(|e| e.to_string())?;
     let date = String::from_utf8_lossy(&date.stdout).trim().to_owned();
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -71,13 +72,27 @@ pub fn bench() -> Result {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let text = format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` on {date}; {cores} cores ({cpu}). Sizes are gzip -9 \
-         of the built files; every timing below comes from this same run.\n\n## Sizes\n\n{table}\n{measured}\
+         of the built files; every timing below comes from this same run.\n\n## Sizes\n\n{table}\n{measured}{municipal}\
          ## Card\n\nAPDUs per issuance: 9 with an extended-length reader (SELECT AP, SELECT 000A,\n\
          READ header, READ rest, SELECT 0018, VERIFY empty, VERIFY, SELECT 0017, SIGN), asserted in\n\
          `card/tests/jpki_virtual.rs`; per reader profile in README \"Real readers\".\n\n\
          Not measured yet: kiosk app heap growth over 100 issuances (issue 6).\n"
     );
     std::fs::write(root().join("BENCHMARKS.md"), text).map_err(|e| e.to_string())
+}
+
+/// The municipal server's SQL and sign+seal costs per core (`municipal-bench`, release).
+fn municipal_costs() -> Result<String> {
+    run(Command::new("cargo").args(["build", "--release", "-p", "kofu-tests", "--bin", "municipal-bench"]))?;
+    let out = Command::new(root().join("target/release/municipal-bench"))
+        .output()
+        .map_err(|e| format!("municipal-bench: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("municipal-bench failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let measured = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{measured}");
+    Ok(measured)
 }
 
 /// Starts the bench stack and the JS peer, then runs `edge-bench` (release) against them.

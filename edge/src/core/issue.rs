@@ -382,6 +382,13 @@ pub fn municipal_url(endpoint: &str, path: &str) -> String {
 fn municipal_refusal(code: ErrorCode) -> bool {
     matches!(
         code,
-        ErrorCode::ResidentNotFound | ErrorCode::ResidentMovedOut | ErrorCode::NotYetActive | ErrorCode::NotServed
+        ErrorCode::ResidentNotFound
+            | ErrorCode::ResidentMovedOut
+            | ErrorCode::NotYetActive
+            | ErrorCode::NotServed
+            | ErrorCode::NoSealRegistration
+            | ErrorCode::NameNotPrintable
+            | ErrorCode::FiscalYearUnavailable
+            | ErrorCode::KindNotOffered
     )
 }
