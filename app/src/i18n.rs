@@ -35,6 +35,8 @@ pub const KAZEI: Text = t("課税（非課税）証明書", "Tax certificate (ta
 pub const OPTIONS: Text = t("記載する内容と部数を選んでください", "Choose what to include and how many copies");
 pub const SCOPE_HOLDER: Text = t("本人のみ", "Only you");
 pub const SCOPE_HOUSEHOLD: Text = t("世帯全員", "Everyone in your household");
+pub const SCOPE_MEMBERS: Text = t("世帯の一部（人を選ぶ）", "Some members of your household (choose)");
+pub const LOADING_HOUSEHOLD: Text = t("世帯の方を確認しています", "Looking up your household");
 pub const WITH_HONSEKI: Text =
     t("本籍・筆頭者を記載する", "Include the registered domicile (honseki) and the head of the family register");
 pub const WITH_RELATIONSHIP: Text =

@@ -7,8 +7,9 @@ use kofu_shared::kiosk::{DocumentError, check_choice, expected_binding, open_ans
 use kofu_shared::seal::ReplyKey;
 use kofu_shared::signing::{card_digest_info, outcome_message, p256_sign};
 use kofu_shared::wire::{
-    CertificateChoice, ChallengeResponse, Document, IssueEnvelope, IssueRequest, IssueResponse, OutcomeAck,
-    OutcomeEnvelope, OutcomeReport, PROTOCOL_VERSION, PrintOutcome, SignedDocument,
+    CertificateChoice, CertificateKind, ChallengeResponse, Document, DocumentBody, HouseholdListMember, IssueEnvelope,
+    IssueRequest, IssueResponse, OutcomeAck, OutcomeEnvelope, OutcomeReport, PROTOCOL_VERSION, PrintOutcome, Purpose,
+    SignedDocument,
 };
 use kofu_shared::{Bytes, MunicipalityCode};
 use kofu_shared::{ErrorCode, limits};
@@ -139,6 +140,37 @@ impl<T: CardTransport> Session<T> {
         transaction_id: [u8; limits::TRANSACTION_ID_BYTES],
         now_ms: u64,
     ) -> Result<VerifiedDocument, SessionError> {
+        let verified = self.ask(edge, kiosk, choice.clone(), Purpose::Issue, transaction_id, now_ms).await?;
+        check_choice(&verified.document, &choice)?;
+        Ok(verified)
+    }
+
+    /// The household's members, for choosing whom a 住民票 lists: one more card signature,
+    /// nothing issued or charged. The list is sealed and signed like a document.
+    pub async fn household_list<E: EdgeApi>(
+        &mut self,
+        edge: &E,
+        kiosk: &KioskIdentity,
+        transaction_id: [u8; limits::TRANSACTION_ID_BYTES],
+        now_ms: u64,
+    ) -> Result<Vec<HouseholdListMember>, SessionError> {
+        let choice = CertificateChoice::new(CertificateKind::Juminhyo, 1);
+        let verified = self.ask(edge, kiosk, choice, Purpose::HouseholdList, transaction_id, now_ms).await?;
+        match &verified.document.body {
+            DocumentBody::HouseholdList(list) => Ok(list.members.clone()),
+            _ => Err(SessionError::Document(DocumentError::NotWhatWasAsked)),
+        }
+    }
+
+    async fn ask<E: EdgeApi>(
+        &mut self,
+        edge: &E,
+        kiosk: &KioskIdentity,
+        choice: CertificateChoice,
+        purpose: Purpose,
+        transaction_id: [u8; limits::TRANSACTION_ID_BYTES],
+        now_ms: u64,
+    ) -> Result<VerifiedDocument, SessionError> {
         let challenge = edge.challenge(&kiosk.kiosk_id).await?;
         if challenge.challenge.0.len() != limits::CHALLENGE_BYTES {
             return Err(SessionError::BadChallenge);
@@ -150,17 +182,17 @@ impl<T: CardTransport> Session<T> {
             transaction_id: hex::encode(transaction_id),
             kiosk_id: kiosk.kiosk_id.clone(),
             challenge: challenge.challenge,
-            certificate: choice.clone(),
+            certificate: choice,
             card_certificate: self.certificate.clone().into(),
             reply_key: reply_key.public_bytes().to_vec().into(),
             created_at: now_ms,
+            purpose,
         };
         let request_bytes = serde_json::to_vec(&request).map_err(|_| SessionError::BadChallenge)?;
         let card_signature = self.jpki.sign_digest_info(&card_digest_info(&request_bytes)).await?;
         let envelope = sign_envelope(request_bytes, card_signature, &kiosk.key);
         let response = edge.issue(&envelope).await?;
         let (document, signed) = open_answer(&response, &expected_binding(&request), &reply_key)?;
-        check_choice(&document, &choice)?;
         Ok(VerifiedDocument {
             document,
             signed,

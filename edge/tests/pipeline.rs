@@ -220,6 +220,7 @@ fn kiosk_request_with_tx(
             card_certificate: certificate.into(),
             reply_key: reply_key.public_bytes().to_vec().into(),
             created_at: now(),
+            purpose: Purpose::Issue,
         };
         let request_bytes = serde_json::to_vec(&request).unwrap();
         let card_signature = jpki.sign_digest_info(&card_digest_info(&request_bytes)).await.unwrap();

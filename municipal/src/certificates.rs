@@ -2,7 +2,8 @@
 //! municipality's settings and the resident's options (DESIGN.md "The certificates").
 
 use kofu_shared::wire::{
-    CertificateChoice, CertificateKind, DocumentBody, HouseholdScope, InkanBody, JuminhyoBody, JuminhyoMember, TaxBody,
+    CertificateChoice, CertificateKind, DocumentBody, HouseholdListBody, HouseholdListMember, HouseholdScope,
+    InkanBody, JuminhyoBody, JuminhyoMember, TaxBody,
 };
 
 use crate::db::{Db, DbError, Resident, Settings};
@@ -36,6 +37,29 @@ pub fn build(
         CertificateKind::Shotoku => Ok(DocumentBody::Shotoku(tax(db, settings, holder, choice)?)),
         CertificateKind::Kazei => Ok(DocumentBody::Kazei(tax(db, settings, holder, choice)?)),
     }
+}
+
+/// The holder's household as the kiosk may show it to the holder: positions, names and
+/// relationships; members under a DV support measure are left out.
+pub fn household_list(db: &Db, holder: &Resident) -> Result<DocumentBody, BodyError> {
+    let members = match holder.household_id {
+        Some(id) => db.household_members(id)?,
+        None => Vec::new(),
+    };
+    let members: Vec<&Resident> =
+        if members.is_empty() { vec![holder] } else { members.iter().filter(|m| !m.support_measure).collect() };
+    printable(&members)?;
+    Ok(DocumentBody::HouseholdList(HouseholdListBody {
+        members: members
+            .iter()
+            .map(|m| HouseholdListMember {
+                position: m.household_order,
+                name: m.name.clone(),
+                relationship: m.relationship.clone(),
+                holder: m.id == holder.id,
+            })
+            .collect(),
+    }))
 }
 
 fn printable(residents: &[&Resident]) -> Result<(), Ineligible> {

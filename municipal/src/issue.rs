@@ -7,8 +7,8 @@ use kofu_shared::limits::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
 use kofu_shared::seal::seal;
 use kofu_shared::signing::{card_message, center_message, municipal_message, p256_sign, sha256};
 use kofu_shared::wire::{
-    Document, Forward, ForwardEnvelope, IssueRequest, MunicipalAnswer, PROTOCOL_VERSION, SignedDocument,
-    is_transaction_id, parse_limited,
+    Document, DocumentBody, Forward, ForwardEnvelope, IssueRequest, MunicipalAnswer, PROTOCOL_VERSION, Purpose,
+    SignedDocument, is_transaction_id, parse_limited,
 };
 use kofu_shared::{ApiError, ErrorCode};
 
@@ -101,7 +101,7 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
         return Err(MunicipalError::Malformed("transaction_id"));
     }
     let choice = &request.certificate;
-    if !choice.options.fits(choice.kind) || !(1..=MAX_COPIES).contains(&choice.copies) {
+    if !request.choice_fits() || !(1..=MAX_COPIES).contains(&choice.copies) {
         return Err(MunicipalError::BadChoice);
     }
     // The center vouched for the card; checking its consent here too costs 0.1 ms.
@@ -124,31 +124,22 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
         .resident_by_card(&hex::encode(card.issuer_sha256()), &card.serial_hex)?
         .ok_or(MunicipalError::ResidentNotFound)?;
     eligibility::check(&resident, &eligibility::jst_date(now_ms)).map_err(MunicipalError::Ineligible)?;
-    let settings = db.settings()?;
-    let fee_per_copy =
-        settings.fee(choice.kind.as_str()).ok_or(MunicipalError::Ineligible(Ineligible::KindNotOffered))?;
-    let body = certificates::build(db, &settings, &resident, choice).map_err(|e| match e {
+    let to_municipal = |e: BodyError| match e {
         BodyError::Ineligible(reason) => MunicipalError::Ineligible(reason),
         BodyError::NoSuchMember => MunicipalError::BadChoice,
         BodyError::Db(e) => MunicipalError::Db(e),
-    })?;
-    let document = Document {
-        version: PROTOCOL_VERSION,
-        kind: request.certificate.kind,
-        serial: document_serial(m, &request.transaction_id),
-        municipality: m.code,
-        municipality_name: m.name.clone(),
-        issued_at: now_ms,
-        binding: expected_binding(&request),
-        copies: choice.copies,
-        fee_per_copy,
-        body,
     };
-    let document_bytes = serde_json::to_vec(&document).map_err(|_| MunicipalError::Malformed("document"))?;
-    if document_bytes.len() > MAX_DOCUMENT_BYTES {
-        return Err(MunicipalError::Malformed("document too large"));
+    if request.purpose == Purpose::HouseholdList {
+        // Not an issuance: nothing registered, nothing charged, asked again answered anew.
+        let body = certificates::household_list(db, &resident).map_err(to_municipal)?;
+        let (document, signature) = sign_document(m, &request, now_ms, 0, body)?;
+        return seal_for(&request, &SignedDocument { document: document.into(), signature: signature.into() });
     }
-    let signature = p256_sign(&m.signing_key, &municipal_message(&document_bytes)).to_vec();
+    let settings = db.settings()?;
+    let fee_per_copy =
+        settings.fee(choice.kind.as_str()).ok_or(MunicipalError::Ineligible(Ineligible::KindNotOffered))?;
+    let body = certificates::build(db, &settings, &resident, choice).map_err(to_municipal)?;
+    let (document_bytes, signature) = sign_document(m, &request, now_ms, fee_per_copy, body)?;
     let entry = NewIssuance {
         transaction_id: &request.transaction_id,
         request_sha256: &request_sha256,
@@ -166,6 +157,34 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
         return seal_for(&request, &signed);
     }
     seal_for(&request, &SignedDocument { document: document_bytes.into(), signature: signature.into() })
+}
+
+/// The document bound to `request`, and the municipality's signature over its bytes.
+fn sign_document(
+    m: &Municipality,
+    request: &IssueRequest,
+    now_ms: u64,
+    fee_per_copy: u32,
+    body: DocumentBody,
+) -> Result<(Vec<u8>, Vec<u8>), MunicipalError> {
+    let document = Document {
+        version: PROTOCOL_VERSION,
+        kind: request.certificate.kind,
+        serial: document_serial(m, &request.transaction_id),
+        municipality: m.code,
+        municipality_name: m.name.clone(),
+        issued_at: now_ms,
+        binding: expected_binding(request),
+        copies: request.certificate.copies,
+        fee_per_copy,
+        body,
+    };
+    let bytes = serde_json::to_vec(&document).map_err(|_| MunicipalError::Malformed("document"))?;
+    if bytes.len() > MAX_DOCUMENT_BYTES {
+        return Err(MunicipalError::Malformed("document too large"));
+    }
+    let signature = p256_sign(&m.signing_key, &municipal_message(&bytes)).to_vec();
+    Ok((bytes, signature))
 }
 
 /// Seals the signed document to the kiosk's reply key; the center relays it unread.

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{NOW, forward_choice, setup};
+use common::{NOW, forward_choice, forward_household_list, setup};
 use kofu_municipal::issue::handle_issue;
 use kofu_municipal::seed::latest_fiscal_year;
 use kofu_shared::ErrorCode;
@@ -187,4 +187,48 @@ fn both_towns_are_seeded_with_hundreds_of_residents_in_households() {
     assert!(chiyoda.iter().map(|h| h.members.len()).sum::<usize>() >= 300);
     assert!(chiyoda.iter().all(|h| h.address.starts_with("東京都千代田区")));
     assert!(chiyoda.iter().any(|h| h.members.iter().any(|p| p.name == "石川 由紀子")));
+}
+
+#[test]
+fn the_household_list_names_whom_a_juminhyo_may_list_and_registers_nothing() {
+    let (m, db, _dir) = setup();
+    let id = tx(1);
+    let (_, body) = forward_household_list("card-3", &id);
+    let answer = handle_issue(&m, &db, &body, NOW).unwrap();
+    let plaintext = ReplyKey::derive_for_tests(id.as_bytes()).open(id.as_bytes(), &answer.sealed).unwrap();
+    let signed: SignedDocument = serde_json::from_slice(&plaintext).unwrap();
+    let document: Document = serde_json::from_slice(&signed.document.0).unwrap();
+    let DocumentBody::HouseholdList(list) = &document.body else { panic!("not a household list") };
+    let listed: Vec<_> = list.members.iter().map(|m| (m.position, m.name.as_str(), m.holder)).collect();
+    assert_eq!(listed, [(1, "高橋 誠", false), (2, "高橋 由美", false), (3, "高橋 美咲", true)]);
+    assert_eq!(document.fee_per_copy, 0);
+    assert_eq!(db.issuance_count().unwrap(), 0, "a list is not an issuance");
+    // A list request that also asks for options is malformed.
+    let options = CertificateOptions { scope: HouseholdScope::Household, ..Default::default() };
+    let bad = common::forward_with_key(
+        "card-3",
+        "center.key.der",
+        &tx(3),
+        &ReplyKey::derive_for_tests(b"x"),
+        with(CertificateKind::Juminhyo, options),
+        Purpose::HouseholdList,
+    );
+    assert_eq!(handle_issue(&m, &db, &bad.1, NOW).unwrap_err().code(), ErrorCode::BadRequest);
+}
+
+#[test]
+fn a_household_list_leaves_out_members_under_a_support_measure() {
+    let (m, db, _dir) = setup();
+    db.with(|c| c.execute("UPDATE residents SET support_measure = 1 WHERE name = '高橋 由美'", [])).unwrap();
+    let id = tx(1);
+    let answer = handle_issue(&m, &db, &forward_household_list("card-3", &id).1, NOW).unwrap();
+    let plaintext = ReplyKey::derive_for_tests(id.as_bytes()).open(id.as_bytes(), &answer.sealed).unwrap();
+    let signed: SignedDocument = serde_json::from_slice(&plaintext).unwrap();
+    let document: Document = serde_json::from_slice(&signed.document.0).unwrap();
+    let DocumentBody::HouseholdList(list) = &document.body else { panic!("not a household list") };
+    assert!(list.members.iter().all(|m| m.name != "高橋 由美"));
+    // And a 住民票 of the whole household is refused with the generic code.
+    let options = CertificateOptions { scope: HouseholdScope::Household, ..Default::default() };
+    let refused = issue_in(&m, &db, "card-3", 2, with(CertificateKind::Juminhyo, options)).unwrap_err();
+    assert_eq!(refused, ErrorCode::NotServed);
 }

@@ -120,6 +120,8 @@ pub enum DocumentBody {
     Inkan(InkanBody),
     Shotoku(TaxBody),
     Kazei(TaxBody),
+    /// Not a certificate: the answer to a household-list request. Never printed.
+    HouseholdList(HouseholdListBody),
 }
 
 // Personal data: Debug must never print it (it could end in a log).
@@ -136,8 +138,32 @@ impl DocumentBody {
             DocumentBody::Inkan(_) => CertificateKind::Inkan,
             DocumentBody::Shotoku(_) => CertificateKind::Shotoku,
             DocumentBody::Kazei(_) => CertificateKind::Kazei,
+            DocumentBody::HouseholdList(_) => CertificateKind::Juminhyo,
         }
     }
+
+    pub fn is_certificate(&self) -> bool {
+        !matches!(self, DocumentBody::HouseholdList(_))
+    }
+}
+
+/// The current members of the card holder's household, in register order, for choosing
+/// whom a 住民票 lists. Members under a DV support measure are left out.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdListBody {
+    pub members: Vec<HouseholdListMember>,
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HouseholdListMember {
+    /// The position to send back in `options.members`.
+    pub position: u8,
+    pub name: String,
+    pub relationship: String,
+    /// Whether this member holds the card that asked.
+    pub holder: bool,
 }
 
 /// 住民票の写し: the household's address and the listed members.

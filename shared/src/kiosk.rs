@@ -58,7 +58,12 @@ pub fn check_choice(document: &Document, choice: &CertificateChoice) -> Result<(
         (DocumentBody::Shotoku(tax) | DocumentBody::Kazei(tax), Some(year)) => tax.fiscal_year == year,
         _ => true,
     };
-    if document.kind != choice.kind || body_kind != choice.kind || document.copies != choice.copies || !year_ok {
+    if !document.body.is_certificate()
+        || document.kind != choice.kind
+        || body_kind != choice.kind
+        || document.copies != choice.copies
+        || !year_ok
+    {
         return Err(DocumentError::NotWhatWasAsked);
     }
     Ok(())

@@ -23,7 +23,8 @@ pub struct ChallengeResponse {
 }
 
 pub use crate::certificate::{
-    CertificateKind, CertificateOptions, DocumentBody, HouseholdScope, InkanBody, JuminhyoBody, JuminhyoMember, TaxBody,
+    CertificateKind, CertificateOptions, DocumentBody, HouseholdListBody, HouseholdListMember, HouseholdScope,
+    InkanBody, JuminhyoBody, JuminhyoMember, TaxBody,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +59,39 @@ pub struct IssueRequest {
     pub reply_key: Bytes,
     /// Unix milliseconds, from the kiosk's clock; informative only.
     pub created_at: u64,
+    /// Left out for an issuance, so protocol-1 issue requests stay byte-identical.
+    #[serde(default, skip_serializing_if = "Purpose::is_issue")]
+    pub purpose: Purpose,
+}
+
+impl IssueRequest {
+    /// The options fit the kind, and a household list asks for nothing else.
+    pub fn choice_fits(&self) -> bool {
+        let c = &self.certificate;
+        c.options.fits(c.kind)
+            && match self.purpose {
+                Purpose::Issue => true,
+                Purpose::HouseholdList => c.kind == CertificateKind::Juminhyo && c.copies == 1 && c.options.is_empty(),
+            }
+    }
+}
+
+/// What a signed request asks for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Purpose {
+    /// A certificate.
+    #[default]
+    Issue,
+    /// The household's members, so the resident can choose whom a 住民票 lists. Nothing is
+    /// issued, registered or charged; the list is sealed like a document.
+    HouseholdList,
+}
+
+impl Purpose {
+    pub fn is_issue(&self) -> bool {
+        *self == Purpose::Issue
+    }
 }
 
 /// `POST /v1/issue` body.

@@ -54,6 +54,24 @@ test('住民票の写し for the whole household with 続柄 and 本籍, two cop
   await finish(kiosk);
 });
 
+test('住民票の写し for chosen members: the kiosk lists the household, the resident picks two', async () => {
+  const kiosk = await issued(3, 'juminhyo', async (page) => {
+    await page.locator('button.scope-members').click();
+    await page.locator('button.member-1').waitFor({ timeout: 30000 });
+    assert.deepEqual(await text(page, 'button.member .name'), ['高橋 誠', '高橋 由美', '高橋 美咲']);
+    assert.equal(await page.locator('button.next').isDisabled(), true, 'nobody chosen yet');
+    await page.locator('button.member-1').click();
+    await page.locator('button.member-3').click();
+    assert.equal(await page.locator('button.member-3').getAttribute('aria-pressed'), 'true');
+  });
+  const { page, edgeRequests } = kiosk;
+  assert.deepEqual(await text(page, '.certificate .name'), ['高橋 誠', '高橋 美咲']);
+  await page.getByText('世帯の一部の住民票の原本と相違ない').waitFor();
+  assert.equal(edgeRequests.filter((u) => u.endsWith('/v1/issue')).length, 2, 'the list, then the certificate');
+  assert.equal(edgeRequests.filter((u) => u.endsWith('/v1/outcome')).length, 1, 'only the certificate is reported');
+  await finish(kiosk);
+});
+
 test('住民票の写し for the holder alone prints neither 続柄 nor 本籍', async () => {
   const kiosk = await issued(3, 'juminhyo', async () => {});
   const { page } = kiosk;

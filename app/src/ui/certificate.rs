@@ -29,6 +29,8 @@ pub fn article(document: &Document, payload: String) -> impl IntoView {
         DocumentBody::Inkan(b) => (inkan(b).into_any(), "この写しは、登録されている印影と相違ないことを証明する。"),
         DocumentBody::Shotoku(b) => (tax(b, false).into_any(), "上記のとおり証明する。"),
         DocumentBody::Kazei(b) => (tax(b, true).into_any(), "上記のとおり証明する。"),
+        // Never reaches printing: `Session::issue` refuses a body that is not a certificate.
+        DocumentBody::HouseholdList(_) => (().into_any(), ""),
     };
     let title = match &document.body {
         DocumentBody::Kazei(b) if !b.taxed => "非課税証明書",

@@ -60,9 +60,15 @@ pub fn options(kiosk: Kiosk) -> impl IntoView {
         CertificateKind::Juminhyo => view! {
             <fieldset class="options">
                 {toggle(i18n::SCOPE_HOLDER, "scope-holder", move || opts().scope == HouseholdScope::Holder,
-                    move || update_options(kiosk, |o| o.scope = HouseholdScope::Holder))}
+                    move || update_options(kiosk, |o| { o.scope = HouseholdScope::Holder; o.members.clear(); }))}
                 {toggle(i18n::SCOPE_HOUSEHOLD, "scope-household", move || opts().scope == HouseholdScope::Household,
-                    move || update_options(kiosk, |o| o.scope = HouseholdScope::Household))}
+                    move || update_options(kiosk, |o| { o.scope = HouseholdScope::Household; o.members.clear(); }))}
+                {toggle(i18n::SCOPE_MEMBERS, "scope-members", move || opts().scope == HouseholdScope::Members,
+                    move || {
+                        update_options(kiosk, |o| o.scope = HouseholdScope::Members);
+                        super::fetch_household(kiosk);
+                    })}
+                {move || (opts().scope == HouseholdScope::Members).then(|| members(kiosk))}
                 {toggle(i18n::WITH_RELATIONSHIP, "with-relationship", move || opts().with_relationship,
                     move || update_options(kiosk, |o| o.with_relationship = !o.with_relationship))}
                 {toggle(i18n::WITH_HONSEKI, "with-honseki", move || opts().with_honseki,
@@ -74,6 +80,9 @@ pub fn options(kiosk: Kiosk) -> impl IntoView {
         CertificateKind::Inkan => ().into_any(),
     };
     let copies = move || kiosk.choice.with(|c| c.copies);
+    // Choosing members needs at least one chosen.
+    let ready =
+        move || kiosk.choice.with(|c| c.options.scope != HouseholdScope::Members || !c.options.members.is_empty());
     let change = move |delta: i8| {
         kiosk.choice.update(|c| c.copies = c.copies.saturating_add_signed(delta).clamp(1, MAX_COPIES));
     };
@@ -88,9 +97,44 @@ pub fn options(kiosk: Kiosk) -> impl IntoView {
                 <output class="copies-count" aria-live="polite">{move || bilingual_owned(i18n::copies(copies()))}</output>
                 {button(i18n::MORE, "secondary copies-more", move || change(1))}
             </div>
-            {button(i18n::NEXT, "primary next", move || kiosk.send(Event::OptionsChosen))}
+            <button class="primary next" disabled=move || !ready() on:click=move |_| kiosk.send(Event::OptionsChosen)>
+                <span class="ja" lang="ja">{i18n::NEXT.ja}</span>
+                <span class="en" lang="en">{i18n::NEXT.en}</span>
+            </button>
             {button(i18n::BACK, "secondary back", move || kiosk.send(Event::Back))}
         </section>
+    }
+}
+
+/// The household's members as toggles, once the municipality has listed them.
+fn members(kiosk: Kiosk) -> impl IntoView {
+    move || match kiosk.household.get() {
+        None => view! { <div class="loading" role="status"><Bilingual text=i18n::LOADING_HOUSEHOLD/></div> }.into_any(),
+        Some(list) => list
+            .into_iter()
+            .map(|m| {
+                let position = m.position;
+                let chosen = move || kiosk.choice.with(|c| c.options.members.contains(&position));
+                let flip = move |_| {
+                    update_options(kiosk, |o| {
+                        if let Some(i) = o.members.iter().position(|p| *p == position) {
+                            o.members.remove(i);
+                        } else {
+                            o.members.push(position);
+                            o.members.sort_unstable();
+                        }
+                    })
+                };
+                view! {
+                    <button class=format!("toggle member member-{position}") aria-pressed=move || chosen().to_string()
+                        on:click=flip>
+                        <span class="name">{m.name}</span>
+                        <span class="relationship">{m.relationship}</span>
+                    </button>
+                }
+            })
+            .collect_view()
+            .into_any(),
     }
 }
 
@@ -126,8 +170,19 @@ pub fn confirm(kiosk: Kiosk) -> impl IntoView {
     let o = &choice.options;
     let mut lines: Vec<(String, String)> = Vec::new();
     if choice.kind == CertificateKind::Juminhyo {
-        let scope = if o.scope == HouseholdScope::Household { i18n::SCOPE_HOUSEHOLD } else { i18n::SCOPE_HOLDER };
+        let scope = match o.scope {
+            HouseholdScope::Holder => i18n::SCOPE_HOLDER,
+            HouseholdScope::Household => i18n::SCOPE_HOUSEHOLD,
+            HouseholdScope::Members => i18n::SCOPE_MEMBERS,
+        };
         lines.push((scope.ja.into(), scope.en.into()));
+        let names = kiosk.household.with_untracked(|h| {
+            h.iter().flatten().filter(|m| o.members.contains(&m.position)).map(|m| m.name.clone()).collect::<Vec<_>>()
+        });
+        if !names.is_empty() {
+            let names = names.join("、");
+            lines.push((names.clone(), names));
+        }
         for (on, text) in [(o.with_relationship, i18n::WITH_RELATIONSHIP), (o.with_honseki, i18n::WITH_HONSEKI)] {
             if on {
                 lines.push((text.ja.into(), text.en.into()));

@@ -7,7 +7,7 @@ mod reader;
 
 use gloo_timers::future::TimeoutFuture;
 use kofu_card::{CardError, Pin, TransportError};
-use kofu_shared::wire::{CertificateChoice, CertificateKind, PrintOutcome};
+use kofu_shared::wire::{CertificateChoice, CertificateKind, HouseholdListMember, PrintOutcome};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -61,6 +61,9 @@ struct Kiosk {
     card_in: RwSignal<Option<bool>>,
     /// What the resident is choosing: kind, options, copies.
     choice: RwSignal<CertificateChoice>,
+    /// The household's members once asked for (choosing whom a 住民票 lists); personal
+    /// data, dropped with the transaction.
+    household: RwSignal<Option<Vec<HouseholdListMember>>>,
 }
 
 /// Where the print and its report stand.
@@ -122,6 +125,7 @@ impl Kiosk {
         self.pin_format_error.set(false);
         self.warning.set(false);
         self.choice.set(CertificateChoice::new(CertificateKind::Juminhyo, 1));
+        self.household.set(None);
     }
 
     /// "Continue" on the warning: the screen gets its full time again.
@@ -200,6 +204,7 @@ pub fn App() -> impl IntoView {
         reader_state: RwSignal::new(ReaderState::None),
         card_in: RwSignal::new(None),
         choice: RwSignal::new(CertificateChoice::new(CertificateKind::Juminhyo, 1)),
+        household: RwSignal::new(None),
     };
     kiosk.watch_usb();
     spawn_local(async move {
@@ -396,6 +401,38 @@ fn pin_screen(kiosk: Kiosk, tries_left: u8, last_wrong: bool) -> impl IntoView {
             {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
         </section>
     }
+}
+
+/// Asks the municipality for the household's members (one more card signature), so the
+/// resident can choose whom the 住民票 lists.
+fn fetch_household(kiosk: Kiosk) {
+    if kiosk.busy.get_untracked() || kiosk.household.with_untracked(Option::is_some) {
+        return;
+    }
+    let Some(mut session) = kiosk.take_session() else { return };
+    kiosk.busy.set(true);
+    let generation = kiosk.generation();
+    spawn_local(async move {
+        let (Some(config), Some(identity), Some(transaction_id)) =
+            (kiosk.config.get_untracked(), kiosk_identity(), random_transaction_id())
+        else {
+            kiosk.fail(generation, Failure::Network);
+            return;
+        };
+        let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
+        let listed = session.household_list(&edge, &identity, transaction_id, js_sys::Date::now() as u64).await;
+        if !kiosk.is_current(generation) {
+            return;
+        }
+        kiosk.busy.set(false);
+        match listed {
+            Ok(members) => {
+                kiosk.put_session(session);
+                kiosk.household.set(Some(members));
+            }
+            Err(e) => kiosk.fail(generation, failure_of(&e)),
+        }
+    });
 }
 
 fn issue(kiosk: Kiosk) {

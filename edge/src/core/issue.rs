@@ -27,6 +27,8 @@ struct Trail {
     kiosk_id: Option<String>,
     municipality: Option<MunicipalityCode>,
     card_tag: Option<String>,
+    /// A household list, not an issuance: audited apart so reports count only issuances.
+    household_list: bool,
 }
 
 /// Runs the whole pipeline and returns what the kiosk receives; the outcome, success or
@@ -40,13 +42,14 @@ pub async fn issue<B: Backend, V: Verifier + CenterSigner>(
 ) -> Result<IssueResponse, EdgeError> {
     let mut trail = Trail::default();
     let result = issue_steps(config, backend, verifier, body, now_ms, &mut trail).await;
+    let success = if trail.household_list { "household_listed" } else { "issued" };
     let entry = AuditEntry {
         at_ms: now_ms,
         step: "issue".into(),
         kiosk_id: trail.kiosk_id.unwrap_or_default(),
         municipality: trail.municipality,
         outcome: match &result {
-            Ok(_) => "issued".into(),
+            Ok(_) => success.into(),
             Err(e) => e.code().as_str().into(),
         },
         card_tag: trail.card_tag,
@@ -66,6 +69,7 @@ async fn issue_steps<B: Backend, V: Verifier + CenterSigner>(
     let envelope = parse_envelope(body)?;
     let request = parse_request(&envelope.request.0)?;
     trail.kiosk_id = Some(request.kiosk_id.clone());
+    trail.household_list = request.purpose == kofu_shared::wire::Purpose::HouseholdList;
     let kiosk = active_kiosk(backend, &request.kiosk_id).await?;
     let card = verify_request_signatures(verifier, config, &kiosk, &envelope, &request, now_ms).await?;
     let card_tag = audit::card_tag(&config.audit_key, &card.issuer_sha256(), &card.serial_hex);
@@ -141,7 +145,7 @@ pub fn parse_request(bytes: &[u8]) -> Result<IssueRequest, EdgeError> {
     if !(1..=MAX_COPIES).contains(&request.certificate.copies) {
         return Err(EdgeError::Malformed("copies"));
     }
-    if !request.certificate.options.fits(request.certificate.kind) {
+    if !request.choice_fits() {
         return Err(EdgeError::Malformed("options"));
     }
     if request.card_certificate.0.is_empty() || request.card_certificate.0.len() > MAX_CARD_CERT_BYTES {

@@ -47,7 +47,13 @@ pub fn forward_choice(
     choice: CertificateChoice,
 ) -> (IssueRequest, Vec<u8>) {
     let reply_key = ReplyKey::derive_for_tests(transaction_id.as_bytes());
-    forward_with_key(card, center_key, transaction_id, &reply_key, choice)
+    forward_with_key(card, center_key, transaction_id, &reply_key, choice, Purpose::Issue)
+}
+
+pub fn forward_household_list(card: &str, transaction_id: &str) -> (IssueRequest, Vec<u8>) {
+    let reply_key = ReplyKey::derive_for_tests(transaction_id.as_bytes());
+    let choice = CertificateChoice::new(CertificateKind::Juminhyo, 1);
+    forward_with_key(card, "center.key.der", transaction_id, &reply_key, choice, Purpose::HouseholdList)
 }
 
 pub fn forward_with_key(
@@ -56,6 +62,7 @@ pub fn forward_with_key(
     transaction_id: &str,
     reply_key: &ReplyKey,
     choice: CertificateChoice,
+    purpose: Purpose,
 ) -> (IssueRequest, Vec<u8>) {
     block_on(async {
         let vc = VirtualCard::new(&fixture(&format!("{card}.key.der")), &fixture(&format!("{card}.cert.der")), b"1234")
@@ -74,6 +81,7 @@ pub fn forward_with_key(
             card_certificate: certificate.clone().into(),
             reply_key: reply_key.public_bytes().to_vec().into(),
             created_at: 0,
+            purpose,
         };
         let request_bytes = serde_json::to_vec(&request).unwrap();
         let card_signature = jpki.sign_digest_info(&card_digest_info(&request_bytes)).await.unwrap();
