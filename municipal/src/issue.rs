@@ -1,7 +1,7 @@
 //! `POST /v1/issue`: verify the center's attestation over the exact bytes received, find
 //! the resident, sign a document bound to the transaction, record it once.
 
-use kofu_shared::cert::{ParsedCert, verify_rsa_sha256};
+use kofu_shared::cert::ParsedCert;
 use kofu_shared::kiosk::expected_binding;
 use kofu_shared::limits::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
 use kofu_shared::seal::seal;
@@ -109,12 +109,8 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
     if card.serial_hex != forward.card_serial {
         return Err(MunicipalError::CardMismatch);
     }
-    verify_rsa_sha256(
-        &card.rsa_key().map_err(|_| MunicipalError::CardMismatch)?,
-        &card_message(&forward.request.0),
-        &forward.card_signature.0,
-    )
-    .map_err(|_| MunicipalError::CardMismatch)?;
+    card.verify_signature(&card_message(&forward.request.0), &forward.card_signature.0)
+        .map_err(|_| MunicipalError::CardMismatch)?;
 
     let request_sha256 = hex::encode(sha256(&forward.request.0));
     if let Some(signed) = already_issued(db, &request.transaction_id, &request_sha256)? {

@@ -14,6 +14,9 @@ use crate::limits::MAX_CARD_CERT_BYTES;
 
 /// rsaEncryption, the only key type JPKI certificates carry today.
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+/// id-ecPublicKey and its prime256v1 curve: a card key may be P-256 (ECDSA).
+const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const PRIME256V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 /// sha256WithRSAEncryption.
 const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 
@@ -23,7 +26,7 @@ pub enum CertError {
     TooLarge,
     #[error("certificate is not valid DER X.509")]
     Malformed,
-    #[error("certificate public key is not RSA-2048 with e = 65537")]
+    #[error("certificate public key is neither RSA-2048 with e = 65537 nor P-256")]
     UnsupportedKey,
     #[error("certificate signature algorithm is not sha256WithRSAEncryption")]
     UnsupportedAlgorithm,
@@ -37,6 +40,25 @@ pub enum CertError {
     KeyUsage,
 }
 
+/// The kinds of key a certificate may carry. JPKI cards and CAs are RSA-2048 today; the
+/// card's own key may be P-256, so a future card verifies without a protocol change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// RSA-2048, e = 65537: signatures are RSASSA-PKCS1-v1_5 / SHA-256, 256 bytes.
+    Rsa2048,
+    /// P-256: signatures are ECDSA / SHA-256, r‖s, 64 bytes.
+    P256,
+}
+
+impl KeyKind {
+    pub fn signature_bytes(self) -> usize {
+        match self {
+            KeyKind::Rsa2048 => 256,
+            KeyKind::P256 => 64,
+        }
+    }
+}
+
 /// A parsed certificate, with the raw slices that signatures cover.
 pub struct ParsedCert {
     pub serial_hex: String,
@@ -48,6 +70,7 @@ pub struct ParsedCert {
     pub spki_der: Vec<u8>,
     /// The first byte of keyUsage (bit 0x80 digitalSignature, 0x04 keyCertSign), if present.
     pub key_usage: Option<u8>,
+    pub key_kind: KeyKind,
     tbs_der: Vec<u8>,
     signature_algorithm: ObjectIdentifier,
     signature: Vec<u8>,
@@ -80,13 +103,24 @@ impl ParsedCert {
         let spki = SubjectPublicKeyInfoRef::from_der(tbs.spki_der).map_err(malformed)?;
         // Policy by DER alone (no big-number set-up: the edge verifies with WebCrypto).
         let key_bits = spki.subject_public_key.as_bytes().ok_or(CertError::UnsupportedKey)?;
-        let key = pkcs1::RsaPublicKeyRef::from_der(key_bits).map_err(|_| CertError::UnsupportedKey)?;
-        if spki.algorithm.oid != RSA_ENCRYPTION
-            || key.modulus.as_bytes().len() != 256
-            || key.public_exponent.as_bytes() != [0x01, 0x00, 0x01]
-        {
-            return Err(CertError::UnsupportedKey);
-        }
+        let key_kind = match spki.algorithm.oid {
+            RSA_ENCRYPTION => {
+                let key = pkcs1::RsaPublicKeyRef::from_der(key_bits).map_err(|_| CertError::UnsupportedKey)?;
+                if key.modulus.as_bytes().len() != 256 || key.public_exponent.as_bytes() != [0x01, 0x00, 0x01] {
+                    return Err(CertError::UnsupportedKey);
+                }
+                KeyKind::Rsa2048
+            }
+            EC_PUBLIC_KEY => {
+                let curve = spki.algorithm.parameters_oid().map_err(|_| CertError::UnsupportedKey)?;
+                // Uncompressed points only: the edge hands them to WebCrypto as they are.
+                if curve != PRIME256V1 || key_bits.len() != 65 || key_bits[0] != 0x04 {
+                    return Err(CertError::UnsupportedKey);
+                }
+                KeyKind::P256
+            }
+            _ => return Err(CertError::UnsupportedKey),
+        };
         Ok(ParsedCert {
             serial_hex: hex::encode(tbs.serial),
             issuer_der: tbs.issuer.to_vec(),
@@ -95,6 +129,7 @@ impl ParsedCert {
             not_after_ms: tbs.validity.not_after.to_unix_duration().as_millis() as u64,
             spki_der: tbs.spki_der.to_vec(),
             key_usage: tbs.key_usage,
+            key_kind,
             tbs_der: tbs_der.to_vec(),
             signature_algorithm,
             signature,
@@ -109,6 +144,18 @@ impl ParsedCert {
     /// The RSA key as RustCrypto needs it (native verifiers; the edge uses `spki_der`).
     pub fn rsa_key(&self) -> Result<PublicKey, CertError> {
         PublicKey::from_public_key_der(&self.spki_der).map_err(|_| CertError::UnsupportedKey)
+    }
+
+    /// Checks a signature by this certificate's key over `message` (natively, RustCrypto):
+    /// RSA PKCS#1 v1.5 or ECDSA r‖s, both over SHA-256, as the key kind says.
+    pub fn verify_signature(&self, message: &[u8], signature: &[u8]) -> Result<(), CertError> {
+        match self.key_kind {
+            KeyKind::Rsa2048 => verify_rsa_sha256(&self.rsa_key()?, message, signature),
+            KeyKind::P256 => {
+                let key = crate::signing::p256_public_key(&self.spki_der).map_err(|_| CertError::UnsupportedKey)?;
+                crate::signing::p256_verify(&key, message, signature).map_err(|_| CertError::BadSignature)
+            }
+        }
     }
 
     /// The bytes the issuer signed: the TBSCertificate exactly as received.

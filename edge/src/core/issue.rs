@@ -2,7 +2,7 @@
 //! DESIGN.md step 6. Cheap checks that need no state come first; the challenge is
 //! consumed only after the kiosk's signature proves the request is the kiosk's.
 
-use kofu_shared::cert::{CertError, ParsedCert};
+use kofu_shared::cert::{CertError, KeyKind, ParsedCert};
 use kofu_shared::limits::{CHALLENGE_BYTES, MAX_BODY_BYTES, MAX_CARD_CERT_BYTES, MAX_DOCUMENT_BYTES};
 use kofu_shared::signing::{card_message, center_message, kiosk_message};
 use kofu_shared::wire::{
@@ -18,8 +18,11 @@ use super::{Backend, ChallengeOutcome, EdgeConfig, EdgeError, KioskRecord, Munic
 
 /// Most copies of one certificate in one transaction.
 pub const MAX_COPIES: u8 = 10;
-/// RSA-2048 signatures are 256 bytes.
-const CARD_SIGNATURE_BYTES: usize = 256;
+/// The card's key, past the key policy: RSA-2048 (JPKI today) or P-256.
+enum CardKey {
+    Rsa(RsaKey),
+    P256(P256Key),
+}
 
 /// What the audit record of a request can say, filled in as the steps pass.
 #[derive(Default)]
@@ -119,7 +122,8 @@ pub fn parse_kinds(text: &str) -> Vec<kofu_shared::wire::CertificateKind> {
 
 pub fn parse_envelope(body: &[u8]) -> Result<IssueEnvelope, EdgeError> {
     let envelope: IssueEnvelope = parse_limited(body, MAX_BODY_BYTES).map_err(parse_error)?;
-    if envelope.card_signature.0.len() != CARD_SIGNATURE_BYTES {
+    // RSA-2048 or P-256 r‖s; which one the card certificate decides, later.
+    if ![KeyKind::Rsa2048, KeyKind::P256].iter().any(|k| k.signature_bytes() == envelope.card_signature.0.len()) {
         return Err(EdgeError::Malformed("card_signature"));
     }
     if envelope.kiosk_signature.0.len() != 64 {
@@ -199,7 +203,7 @@ async fn consume_challenge<B: Backend>(backend: &B, request: &IssueRequest, now_
 
 /// The kiosk's P-256 signature, the card certificate under a configured anchor (RSA
 /// PKCS#1 v1.5 over the original TBS bytes, both in their validity periods) and the card's
-/// RSA signature, verified together. Refusals keep that order of precedence, so a request
+/// signature (RSA or P-256, as its certificate's key), verified together. Refusals keep that order of precedence, so a request
 /// whose kiosk signature fails is always refused as the kiosk's, whatever else is wrong.
 pub async fn verify_request_signatures<V: Verifier>(
     verifier: &V,
@@ -228,13 +232,13 @@ pub async fn verify_request_signatures<V: Verifier>(
         signature: card.signature(),
     };
     let card_message = card_message(&envelope.request.0);
-    let [kiosk_result, mut chain_result, card_result] = verifier
-        .verify_all([
-            kiosk_check,
-            chain_check(candidates[0]),
-            Check::RsaPkcs1Sha256 { key: &card_key, message: &card_message, signature: &envelope.card_signature.0 },
-        ])
-        .await;
+    let signature = &envelope.card_signature.0;
+    let card_check = match &card_key {
+        CardKey::Rsa(key) => Check::RsaPkcs1Sha256 { key, message: &card_message, signature },
+        CardKey::P256(key) => Check::EcdsaP256 { key, message: &card_message, signature },
+    };
+    let [kiosk_result, mut chain_result, card_result] =
+        verifier.verify_all([kiosk_check, chain_check(candidates[0]), card_check]).await;
     kiosk_verdict(kiosk_result)?;
     // Anchors may share a name (J-LIS's 2015 and 2023 CAs do): the one whose key verifies
     // is the issuer. The first candidate went with the batch; others only when it failed.
@@ -262,8 +266,11 @@ fn kiosk_verdict(result: Result<(), VerifyError>) -> Result<(), EdgeError> {
 }
 
 /// The card certificate parsed, the anchors named as its issuer (indexes, at least one),
-/// and the card's RSA key past the key policy.
-fn card_and_anchor(config: &EdgeConfig, request: &IssueRequest) -> Result<(ParsedCert, Vec<usize>, RsaKey), EdgeError> {
+/// and the card's key past the key policy.
+fn card_and_anchor(
+    config: &EdgeConfig,
+    request: &IssueRequest,
+) -> Result<(ParsedCert, Vec<usize>, CardKey), EdgeError> {
     let card = ParsedCert::parse(&request.card_certificate.0).map_err(EdgeError::CardCertificate)?;
     let candidates: Vec<usize> =
         (0..config.anchors.len()).filter(|&i| config.anchors[i].subject_der == card.issuer_der).collect();
@@ -278,7 +285,10 @@ fn card_and_anchor(config: &EdgeConfig, request: &IssueRequest) -> Result<(Parse
         return Err(EdgeError::CardCertificate(CertError::KeyUsage));
     }
     let unsupported = |_| EdgeError::CardCertificate(CertError::UnsupportedKey);
-    let card_key = RsaKey::from_spki(&card.spki_der).map_err(unsupported)?;
+    let card_key = match card.key_kind {
+        KeyKind::Rsa2048 => CardKey::Rsa(RsaKey::from_spki(&card.spki_der).map_err(unsupported)?),
+        KeyKind::P256 => CardKey::P256(P256Key::from_bytes(&card.spki_der).map_err(unsupported)?),
+    };
     Ok((card, candidates, card_key))
 }
 
