@@ -108,7 +108,7 @@ fn inkan(b: &InkanBody) -> impl IntoView {
 }
 
 fn tax(b: &TaxBody, with_tax: bool) -> impl IntoView {
-    let (fiscal_ja, _) = crate::i18n::fiscal_year(b.fiscal_year);
+    let fiscal_ja = crate::i18n::fiscal_year(b.fiscal_year).render(crate::i18n::Lang::Ja);
     let taxes = with_tax.then(|| {
         view! {
             <dt>"市町村民税"</dt><dd class="municipal-tax">{yen(b.municipal_tax)}</dd>

@@ -4,7 +4,8 @@
 use kofu_shared::wire::{CertificateChoice, CertificateKind, CertificateOptions, HouseholdScope};
 use leptos::prelude::*;
 
-use super::{Bilingual, Kiosk, bilingual_owned, button};
+use super::text::{Bilingual, label, phrase, plain};
+use super::{Kiosk, button};
 use crate::flow::Event;
 use crate::i18n;
 
@@ -43,8 +44,7 @@ fn toggle(
 ) -> impl IntoView {
     view! {
         <button class=format!("toggle {class}") aria-pressed=move || pressed().to_string() on:click=move |_| on_click()>
-            <span class="ja" lang="ja">{text.ja}</span>
-            <span class="en" lang="en">{text.en}</span>
+            {label(text)}
         </button>
     }
 }
@@ -91,15 +91,14 @@ pub fn options(kiosk: Kiosk) -> impl IntoView {
             <Bilingual text=i18n::OPTIONS/>
             <div class="summary"><Bilingual text=i18n::kind(kind)/></div>
             {specific}
-            <div class="copies" role="group" aria-label="部数 / Copies">
+            <div class="copies" role="group" aria-label=plain(i18n::COPIES_GROUP)>
                 <Bilingual text=i18n::COPIES/>
                 {button(i18n::FEWER, "secondary copies-fewer", move || change(-1))}
-                <output class="copies-count" aria-live="polite">{move || bilingual_owned(i18n::copies(copies()))}</output>
+                <output class="copies-count" aria-live="polite">{move || phrase(i18n::copies(copies()))}</output>
                 {button(i18n::MORE, "secondary copies-more", move || change(1))}
             </div>
             <button class="primary next" disabled=move || !ready() on:click=move |_| kiosk.send(Event::OptionsChosen)>
-                <span class="ja" lang="ja">{i18n::NEXT.ja}</span>
-                <span class="en" lang="en">{i18n::NEXT.en}</span>
+                {label(i18n::NEXT)}
             </button>
             {button(i18n::BACK, "secondary back", move || kiosk.send(Event::Back))}
         </section>
@@ -147,12 +146,16 @@ fn fiscal_years(kiosk: Kiosk) -> impl IntoView {
     let years = (0..FISCAL_YEARS_OFFERED)
         .map(|back| {
             let year = latest - back;
-            let (ja, en) = i18n::fiscal_year(year);
+            let lang = super::text::language();
+            let shown = i18n::fiscal_year(year);
+            let second = shown.clone();
             view! {
                 <button class=format!("toggle year-{year}") aria-pressed=move || (chosen() == year).to_string()
                     on:click=move |_| update_options(kiosk, |o| o.fiscal_year = Some(year))>
-                    <span class="ja" lang="ja">{ja}</span>
-                    <span class="en" lang="en">{en}</span>
+                    <span class="main-text" lang=move || lang.get().code()>{move || shown.render(lang.get())}</span>
+                    <span class="sub-text" lang=move || lang.get().companion().code()>
+                        {move || second.render(lang.get().companion())}
+                    </span>
                 </button>
             }
         })
@@ -168,24 +171,23 @@ fn fiscal_years(kiosk: Kiosk) -> impl IntoView {
 pub fn confirm(kiosk: Kiosk) -> impl IntoView {
     let choice = kiosk.choice.get_untracked();
     let o = &choice.options;
-    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut lines: Vec<i18n::Phrase> = Vec::new();
+    let mut names = String::new();
     if choice.kind == CertificateKind::Juminhyo {
         let scope = match o.scope {
             HouseholdScope::Holder => i18n::SCOPE_HOLDER,
             HouseholdScope::Household => i18n::SCOPE_HOUSEHOLD,
             HouseholdScope::Members => i18n::SCOPE_MEMBERS,
         };
-        lines.push((scope.ja.into(), scope.en.into()));
-        let names = kiosk.household.with_untracked(|h| {
-            h.iter().flatten().filter(|m| o.members.contains(&m.position)).map(|m| m.name.clone()).collect::<Vec<_>>()
+        lines.push(scope.into());
+        // Names as registered, in no translation.
+        names = kiosk.household.with_untracked(|h| {
+            let chosen = h.iter().flatten().filter(|m| o.members.contains(&m.position));
+            chosen.map(|m| m.name.as_str()).collect::<Vec<_>>().join("、")
         });
-        if !names.is_empty() {
-            let names = names.join("、");
-            lines.push((names.clone(), names));
-        }
         for (on, text) in [(o.with_relationship, i18n::WITH_RELATIONSHIP), (o.with_honseki, i18n::WITH_HONSEKI)] {
             if on {
-                lines.push((text.ja.into(), text.en.into()));
+                lines.push(text.into());
             }
         }
     }
@@ -198,7 +200,8 @@ pub fn confirm(kiosk: Kiosk) -> impl IntoView {
             <Bilingual text=i18n::CONFIRM/>
             <div class="summary">
                 <Bilingual text=i18n::kind(choice.kind)/>
-                {lines.into_iter().map(bilingual_owned).collect_view()}
+                {(!names.is_empty()).then(|| view! { <p class="names" lang="ja">{names}</p> })}
+                {lines.into_iter().map(phrase).collect_view()}
             </div>
             <div class="note"><Bilingual text=i18n::FEE_NOTE/></div>
             {button(i18n::CONFIRM_BUTTON, "primary confirm", move || super::issue(kiosk))}

@@ -3,7 +3,10 @@
 
 mod certificate;
 mod choose;
+mod keys;
 mod reader;
+mod text;
+mod voice;
 
 use gloo_timers::future::TimeoutFuture;
 use kofu_card::{CardError, Pin, TransportError};
@@ -14,10 +17,11 @@ use leptos::task::spawn_local;
 
 use crate::edge_client::{AppConfig, HttpEdge, load_config};
 use crate::flow::{Event, Failure, Screen};
-use crate::i18n::{self, Text};
+use crate::i18n::{self, Lang, Text};
 use crate::reader::{Card, SharedReader};
 use crate::session::{EdgeCallError, Session, SessionError, VerifiedDocument, report_outcome};
 use reader::{ReaderState, reader_status};
+use text::{Bilingual, label, phrase, plain};
 
 #[cfg(feature = "dev")]
 fn virtual_card(n: usize) -> Option<Card> {
@@ -64,6 +68,13 @@ struct Kiosk {
     /// The household's members once asked for (choosing whom a 住民票 lists); personal
     /// data, dropped with the transaction.
     household: RwSignal<Option<Vec<HouseholdListMember>>>,
+    /// The resident's language; back to Japanese whenever the kiosk returns to idle.
+    lang: RwSignal<Lang>,
+    /// Voice guidance on (the default) or off.
+    voice: RwSignal<bool>,
+    /// Display modes for residents who cannot see the screen well.
+    large_text: RwSignal<bool>,
+    high_contrast: RwSignal<bool>,
 }
 
 /// Where the print and its report stand.
@@ -83,6 +94,12 @@ impl Kiosk {
         self.screen_epoch.update_value(|e| *e += 1);
         self.warning.set(false);
         self.screen.update(|s| *s = s.on(event));
+        if self.screen.get_untracked() == Screen::Idle {
+            self.lang.set(Lang::Ja);
+            self.voice.set(true);
+            self.large_text.set(false);
+            self.high_contrast.set(false);
+        }
     }
 
     /// A card came or went. An insertion on the idle screen starts a transaction; a
@@ -205,7 +222,14 @@ pub fn App() -> impl IntoView {
         card_in: RwSignal::new(None),
         choice: RwSignal::new(CertificateChoice::new(CertificateKind::Juminhyo, 1)),
         household: RwSignal::new(None),
+        lang: RwSignal::new(Lang::Ja),
+        voice: RwSignal::new(true),
+        large_text: RwSignal::new(false),
+        high_contrast: RwSignal::new(false),
     };
+    provide_context(kiosk.lang);
+    voice::guide(kiosk);
+    keys::install(kiosk);
     kiosk.watch_usb();
     spawn_local(async move {
         if let Ok(config) = load_config().await {
@@ -217,8 +241,9 @@ pub fn App() -> impl IntoView {
         kiosk.arm_timeout();
     });
     view! {
-        <main class="kiosk" data-screen=move || format!("{:?}", kiosk.screen.get())>
-            <header class="title"><Bilingual text=i18n::TITLE/></header>
+        <main class="kiosk" class:large=move || kiosk.large_text.get() class:contrast=move || kiosk.high_contrast.get()
+            data-screen=move || format!("{:?}", kiosk.screen.get())>
+            <header class="title"><Bilingual text=i18n::TITLE/>{voice::controls(kiosk)}{display_modes(kiosk)}</header>
             {move || kiosk.warning.get().then(|| view! {
                 <div class="timeout-warning" role="alert">
                     <Bilingual text=i18n::STILL_THERE/>
@@ -230,28 +255,8 @@ pub fn App() -> impl IntoView {
     }
 }
 
-#[component]
-fn Bilingual(text: Text) -> impl IntoView {
-    view! {
-        <p class="ja" lang="ja">{text.ja}</p>
-        <p class="en" lang="en">{text.en}</p>
-    }
-}
-
-fn bilingual_owned((ja, en): (String, String)) -> impl IntoView {
-    view! {
-        <p class="ja" lang="ja">{ja}</p>
-        <p class="en" lang="en">{en}</p>
-    }
-}
-
 fn button(text: Text, class: &'static str, on_click: impl Fn() + 'static) -> impl IntoView {
-    view! {
-        <button class=class on:click=move |_| on_click()>
-            <span class="ja" lang="ja">{text.ja}</span>
-            <span class="en" lang="en">{text.en}</span>
-        </button>
-    }
+    view! { <button class=class on:click=move |_| on_click()>{label(text)}</button> }
 }
 
 fn render(kiosk: Kiosk, screen: Screen) -> AnyView {
@@ -299,9 +304,41 @@ fn start_transaction(kiosk: Kiosk, card: Card) {
     });
 }
 
+/// Large text and high contrast, for residents who cannot see the screen well.
+fn display_modes(kiosk: Kiosk) -> impl IntoView {
+    let mode = |signal: RwSignal<bool>, text: Text, class: &'static str| {
+        view! {
+            <button class=format!("secondary toggle {class}") aria-pressed=move || signal.get().to_string()
+                on:click=move |_| signal.update(|on| *on = !*on)>{label(text)}</button>
+        }
+    };
+    view! {
+        <div class="display-modes">
+            {mode(kiosk.large_text, i18n::LARGE_TEXT, "large-text")}
+            {mode(kiosk.high_contrast, i18n::HIGH_CONTRAST, "high-contrast")}
+        </div>
+    }
+}
+
+/// The six languages, each named in itself.
+fn languages(kiosk: Kiosk) -> impl IntoView {
+    let buttons = Lang::ALL
+        .into_iter()
+        .map(|lang| {
+            view! {
+                <button class=format!("toggle lang lang-{}", lang.code()) lang=lang.code()
+                    aria-pressed=move || (kiosk.lang.get() == lang).to_string()
+                    on:click=move |_| kiosk.lang.set(lang)>{lang.native_name()}</button>
+            }
+        })
+        .collect_view();
+    view! { <nav class="languages" aria-label=plain(i18n::CHOOSE_LANGUAGE)>{buttons}</nav> }
+}
+
 fn idle(kiosk: Kiosk) -> impl IntoView {
     view! {
         <section>
+            {languages(kiosk)}
             <Bilingual text=i18n::IDLE/>
             {reader_status(kiosk)}
             {dev_virtual_cards(kiosk)}
@@ -383,19 +420,18 @@ fn pin_screen(kiosk: Kiosk, tries_left: u8, last_wrong: bool) -> impl IntoView {
         <section>
             <Bilingual text=i18n::PIN_PROMPT/>
             <div class="tries" class:wrong=last_wrong>
-                {if last_wrong { bilingual_owned(i18n::pin_wrong(tries_left)).into_any() }
-                 else { bilingual_owned(i18n::tries_left(tries_left)).into_any() }}
+                {if last_wrong { phrase(i18n::pin_wrong(tries_left)).into_any() }
+                 else { phrase(i18n::tries_left(tries_left)).into_any() }}
             </div>
             {(tries_left == 1).then(|| view! { <div class="warning"><Bilingual text=i18n::PIN_LAST_TRY/></div> })}
             {move || kiosk.pin_format_error.get().then(|| view! {
-                <p class="warning">"数字4桁で入力してください / Enter 4 digits"</p>
+                <div class="warning"><Bilingual text=i18n::PIN_FORMAT/></div>
             })}
             <form on:submit=move |ev| { ev.prevent_default(); submit(); }>
                 <input node_ref=input class="pin" type="password" inputmode="numeric" autocomplete="off"
-                    maxlength="4" pattern="[0-9]{4}" aria-label="暗証番号 / PIN" autofocus=true/>
+                    maxlength="4" pattern="[0-9]{4}" aria-label=plain(i18n::PIN_LABEL) autofocus=true/>
                 <button type="submit" class="primary pin-submit" disabled=move || kiosk.busy.get()>
-                    <span class="ja" lang="ja">{i18n::PIN_SUBMIT.ja}</span>
-                    <span class="en" lang="en">{i18n::PIN_SUBMIT.en}</span>
+                    {label(i18n::PIN_SUBMIT)}
                 </button>
             </form>
             {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
@@ -530,7 +566,7 @@ fn dev_remove_button(kiosk: Kiosk) -> impl IntoView {
         });
         kiosk.card_in.set(Some(false));
     };
-    view! { <div class="dev">{button(i18n::Text { ja: "仮想カードを取り出す", en: "Remove the virtual card" }, "secondary remove-card", remove)}</div> }
+    view! { <div class="dev">{button(i18n::REMOVE_VIRTUAL_CARD, "secondary remove-card", remove)}</div> }
 }
 #[cfg(not(feature = "dev"))]
 fn dev_remove_button(_: Kiosk) -> impl IntoView {}
@@ -549,7 +585,7 @@ fn certificate(kiosk: Kiosk) -> impl IntoView {
         <section class="certificate-screen">
             <div class="no-print"><Bilingual text=i18n::CERTIFICATE/></div>
             {certificate::article(&document, payload)}
-            <div class="no-print fee">{bilingual_owned(i18n::fee(fee))}</div>
+            <div class="no-print fee">{phrase(i18n::fee(fee))}</div>
             <div class="no-print verified"><Bilingual text=i18n::VERIFIED/></div>
             <div class="no-print print-status" data-state=move || format!("{:?}", kiosk.print_state.get())>
                 {move || match kiosk.print_state.get() {
@@ -566,14 +602,7 @@ fn certificate(kiosk: Kiosk) -> impl IntoView {
 }
 
 fn failed(kiosk: Kiosk, failure: Failure) -> impl IntoView {
-    let text = match failure {
-        Failure::Card => i18n::CARD_ERROR,
-        Failure::CardRemoved => i18n::CARD_REMOVED,
-        Failure::ReaderLost => i18n::READER_LOST,
-        Failure::Refused(code) => i18n::refusal(code),
-        Failure::Network => i18n::NETWORK,
-        Failure::DocumentRejected => i18n::DOCUMENT_REJECTED,
-    };
+    let text = voice::failure_text(failure);
     let code = match failure {
         Failure::Refused(code) => code.as_str(),
         _ => "",

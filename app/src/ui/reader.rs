@@ -160,8 +160,7 @@ pub(super) fn reader_status(kiosk: Kiosk) -> impl IntoView {
             .then(|| button(i18n::CONNECT_READER, "secondary connect-reader", move || kiosk.choose_reader()));
         view! {
             <div class="reader-status" data-reader=state_name>
-                <p class="ja" lang="ja">{text.ja}</p>
-                <p class="en" lang="en">{text.en}</p>
+                {super::text::phrase(text.into())}
                 {chooser}
             </div>
         }
