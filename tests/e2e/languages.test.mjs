@@ -132,7 +132,8 @@ test('a keypad alone carries a resident from the menu to the certificate', async
   await page.locator('button.remove-card').waitFor({ timeout: 30000 });
   await page.locator('button.remove-card').click();
   await page.locator('article.certificate').waitFor({ timeout: 10000 });
-  // Visible focus: the focused control has an outline.
+  // Visible focus: after a key press the focused control has an outline.
+  await page.keyboard.press('ArrowDown');
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   assert.notEqual(outline, 'none');
   assert.deepEqual(errors, []);
