@@ -13,3 +13,9 @@ mod edge_client;
 pub mod reader;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+#[cfg(target_arch = "wasm32")]
+mod wipe;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: wipe::WipingAllocator = wipe::WipingAllocator;
