@@ -20,6 +20,8 @@ pub enum Screen {
     Processing,
     RemoveCard,
     Certificate,
+    /// After Finish: everything is already erased; back to idle in a moment.
+    ThankYou,
     Failed(Failure),
 }
 
@@ -65,7 +67,8 @@ impl Screen {
         use Screen as S;
         match (self, event) {
             (_, E::Cancel | E::TimedOut) => S::Idle,
-            (S::Failed(_) | S::Certificate, E::Done) => S::Idle,
+            (S::Certificate, E::Done) => S::ThankYou,
+            (S::Failed(_) | S::ThankYou, E::Done) => S::Idle,
             (s, E::Failed(f)) if s.in_transaction() => S::Failed(f),
             (S::Idle, E::CardInserted) => S::Reading,
             (S::Reading, E::CardRead(PinState::TriesLeft(n))) => S::Pin { tries_left: n, last_wrong: false },
@@ -98,11 +101,17 @@ impl Screen {
             Screen::Processing => Some(90),
             Screen::RemoveCard | Screen::Certificate => Some(120),
             Screen::PinBlocked | Screen::Failed(_) => Some(30),
+            Screen::ThankYou => Some(4),
         }
     }
 
+    /// Whether the resident is asked "still there?" before the time runs out.
+    pub fn warns(&self) -> bool {
+        *self != Screen::ThankYou
+    }
+
     pub fn in_transaction(&self) -> bool {
-        !matches!(self, Screen::Idle | Screen::Failed(_) | Screen::Certificate)
+        !matches!(self, Screen::Idle | Screen::Failed(_) | Screen::Certificate | Screen::ThankYou)
     }
 }
 
@@ -128,7 +137,9 @@ mod tests {
         assert_eq!(s, Screen::RemoveCard);
         assert_eq!(s.on(Event::Done), Screen::RemoveCard, "no certificate while the card is in");
         assert_eq!(s.on(Event::CardGone), Screen::Certificate);
-        assert_eq!(Screen::Certificate.on(Event::Done), Screen::Idle);
+        assert_eq!(Screen::Certificate.on(Event::Done), Screen::ThankYou);
+        assert_eq!(Screen::ThankYou.on(Event::TimedOut), Screen::Idle);
+        assert!(!Screen::ThankYou.warns() && Screen::Certificate.warns());
     }
 
     #[test]

@@ -152,3 +152,25 @@ test('large text and high contrast modes', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('the remove-card reminder repeats, spoken and shown, until the card is out; then thank you', async () => {
+  const { page, context, errors } = await voicedKiosk();
+  await page.locator('button.start').click();
+  await page.locator('input.pin').fill('1234');
+  await page.locator('button.pin-submit').click();
+  await page.locator('button.choice-juminhyo').click();
+  await page.locator('button.next').click();
+  await page.locator('button.confirm').click();
+  await page.locator('button.remove-card').waitFor({ timeout: 30000 });
+  await page.locator('.reminder[data-reminders="2"]').waitFor({ timeout: 25000 });
+  const reminder = 'カードをお取りください。カードを取ると証明書が出てきます';
+  assert.ok((await spoken(page)).filter((s) => s.text === reminder).length >= 3, 'said on arrival and twice more');
+  await page.locator('button.remove-card').click();
+  await page.locator('.print-status[data-state="Printed"]').waitFor({ timeout: 10000 });
+  await page.locator('button.done').click();
+  await page.getByText('ありがとうございました').waitFor();
+  assert.ok((await spoken(page)).some((s) => s.text.startsWith('ありがとうございました')));
+  await page.locator('button.start').waitFor({ timeout: 15000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

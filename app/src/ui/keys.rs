@@ -55,6 +55,7 @@ fn focus_first() {
 fn back(kiosk: Kiosk) {
     match kiosk.screen.get_untracked() {
         Screen::Options | Screen::Confirm => kiosk.send(Event::Back),
+        Screen::ThankYou => kiosk.send(Event::Done),
         Screen::Failed(_) | Screen::PinBlocked => {
             kiosk.erase();
             kiosk.send(Event::Done);

@@ -72,6 +72,8 @@ struct Kiosk {
     lang: RwSignal<Lang>,
     /// Voice guidance on (the default) or off.
     voice: RwSignal<bool>,
+    /// How often the remove-card reminder has repeated in this transaction.
+    reminders: RwSignal<u32>,
     /// Display modes for residents who cannot see the screen well.
     large_text: RwSignal<bool>,
     high_contrast: RwSignal<bool>,
@@ -175,7 +177,7 @@ impl Kiosk {
             if kiosk.screen_epoch.get_value() != epoch {
                 return;
             }
-            kiosk.warning.set(true);
+            kiosk.warning.set(kiosk.screen.get_untracked().warns());
             TimeoutFuture::new(total_ms - warn_ms).await;
             if kiosk.screen_epoch.get_value() == epoch {
                 kiosk.erase();
@@ -224,6 +226,7 @@ pub fn App() -> impl IntoView {
         household: RwSignal::new(None),
         lang: RwSignal::new(Lang::Ja),
         voice: RwSignal::new(true),
+        reminders: RwSignal::new(0),
         large_text: RwSignal::new(false),
         high_contrast: RwSignal::new(false),
     };
@@ -277,6 +280,13 @@ fn render(kiosk: Kiosk, screen: Screen) -> AnyView {
         Screen::Processing => view! { <section><Bilingual text=i18n::PROCESSING/></section> }.into_any(),
         Screen::RemoveCard => remove_card(kiosk).into_any(),
         Screen::Certificate => certificate(kiosk).into_any(),
+        Screen::ThankYou => view! {
+            <section class="thank-you">
+                <Bilingual text=i18n::THANK_YOU/>
+                {button(i18n::BACK_TO_START, "primary", move || kiosk.send(Event::Done))}
+            </section>
+        }
+        .into_any(),
         Screen::Failed(failure) => failed(kiosk, failure).into_any(),
     }
 }
@@ -501,7 +511,13 @@ fn issue(kiosk: Kiosk) {
 
 /// DESIGN.md step 9: the certificate is shown (printed) only once the card is out.
 async fn wait_for_card_removal(kiosk: Kiosk, generation: u64) {
+    let mut ticks = 0u32;
     loop {
+        ticks += 1;
+        // Every 8 s until the card is out: say it again, and make the message pulse.
+        if ticks.is_multiple_of(32) {
+            voice::remind(kiosk);
+        }
         if !kiosk.is_current(generation) || kiosk.screen.get_untracked() != Screen::RemoveCard {
             return;
         }
@@ -550,7 +566,11 @@ async fn print_and_report(kiosk: Kiosk, generation: u64) {
 fn remove_card(kiosk: Kiosk) -> impl IntoView {
     view! {
         <section>
-            <Bilingual text=i18n::REMOVE_CARD/>
+            // Re-rendered at each reminder, so the pulse animation starts again.
+            {move || {
+                let n = kiosk.reminders.get();
+                view! { <div class="reminder" role="alert" data-reminders=n.to_string()><Bilingual text=i18n::REMOVE_CARD/></div> }
+            }}
             {dev_remove_button(kiosk)}
         </section>
     }

@@ -23,6 +23,7 @@ pub fn screen_phrase(screen: &Screen) -> Phrase {
         Screen::Processing => i18n::PROCESSING.into(),
         Screen::RemoveCard => i18n::REMOVE_CARD.into(),
         Screen::Certificate => i18n::CERTIFICATE.into(),
+        Screen::ThankYou => i18n::THANK_YOU.into(),
         Screen::Failed(failure) => failure_text(*failure).into(),
     }
 }
@@ -70,6 +71,15 @@ pub fn guide(kiosk: Kiosk) {
             silence();
         }
     });
+}
+
+/// Says the current screen again (the remove-card reminder) and pulses its message.
+pub fn remind(kiosk: Kiosk) {
+    kiosk.reminders.update(|n| *n += 1);
+    if kiosk.voice.get_untracked() {
+        let lang = kiosk.lang.get_untracked();
+        speak(&current(kiosk).render(lang), lang);
+    }
 }
 
 /// The replay key and the on/off switch.
