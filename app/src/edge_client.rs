@@ -2,7 +2,8 @@
 
 use kofu_shared::ApiError;
 use kofu_shared::wire::{
-    ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse, OutcomeAck, OutcomeEnvelope,
+    ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse, MenuEnvelope, MenuResponse, OutcomeAck,
+    OutcomeEnvelope,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,6 +31,10 @@ impl EdgeApi for HttpEdge {
 
     async fn outcome(&self, envelope: &OutcomeEnvelope) -> Result<OutcomeAck, EdgeCallError> {
         request("POST", &format!("{}/v1/outcome", self.base_url), Some(envelope)).await
+    }
+
+    async fn menu(&self, envelope: &MenuEnvelope) -> Result<MenuResponse, EdgeCallError> {
+        request("POST", &format!("{}/v1/menu", self.base_url), Some(envelope)).await
     }
 }
 

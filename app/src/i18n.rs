@@ -115,6 +115,10 @@ pub fn fee(yen: u64) -> Phrase {
     Phrase::plain(FEE, yen)
 }
 
+pub fn fee_per_copy(yen: u32) -> Phrase {
+    Phrase::plain(FEE_PER_COPY, u64::from(yen))
+}
+
 /// 令和N年度 (令和元年度 for 2019) / "Fiscal year 2026".
 pub fn fiscal_year(year: u16) -> Phrase {
     let msg = if year == 2019 { FISCAL_YEAR_FIRST } else { FISCAL_YEAR_VALUE };

@@ -5,11 +5,11 @@
 use kofu_card::{CardError, CardTransport, Jpki, Pin, PinState, VerifyOutcome};
 use kofu_shared::kiosk::{DocumentError, check_choice, expected_binding, open_answer, sign_envelope};
 use kofu_shared::seal::ReplyKey;
-use kofu_shared::signing::{card_digest_info, outcome_message, p256_sign};
+use kofu_shared::signing::{card_digest_info, menu_message, outcome_message, p256_sign};
 use kofu_shared::wire::{
     CertificateChoice, CertificateKind, ChallengeResponse, Document, DocumentBody, HouseholdListMember, IssueEnvelope,
-    IssueRequest, IssueResponse, OutcomeAck, OutcomeEnvelope, OutcomeReport, PROTOCOL_VERSION, PrintOutcome, Purpose,
-    SignedDocument,
+    IssueRequest, IssueResponse, MenuEnvelope, MenuRequest, MenuResponse, OutcomeAck, OutcomeEnvelope, OutcomeReport,
+    PROTOCOL_VERSION, PrintOutcome, Purpose, SignedDocument,
 };
 use kofu_shared::{Bytes, MunicipalityCode};
 use kofu_shared::{ErrorCode, limits};
@@ -38,6 +38,10 @@ pub trait EdgeApi {
     async fn challenge(&self, kiosk_id: &str) -> Result<ChallengeResponse, EdgeCallError>;
     async fn issue(&self, envelope: &IssueEnvelope) -> Result<IssueResponse, EdgeCallError>;
     async fn outcome(&self, envelope: &OutcomeEnvelope) -> Result<OutcomeAck, EdgeCallError>;
+    /// `POST /v1/menu`. Test doubles that never list a menu keep this default.
+    async fn menu(&self, _envelope: &MenuEnvelope) -> Result<MenuResponse, EdgeCallError> {
+        Err(EdgeCallError::Network)
+    }
 }
 
 /// Reports what became of the printed document. Printing failed → the municipality voids
@@ -115,6 +119,24 @@ impl<T: CardTransport> Session<T> {
         let certificate = jpki.read_auth_certificate().await?;
         let state = jpki.pin_state().await?;
         Ok((Session { jpki, certificate }, state))
+    }
+
+    /// What the card holder's municipality offers, with fees: asked right after the PIN.
+    pub async fn menu<E: EdgeApi>(
+        &self,
+        edge: &E,
+        kiosk: &KioskIdentity,
+        now_ms: u64,
+    ) -> Result<MenuResponse, SessionError> {
+        let request = MenuRequest {
+            version: PROTOCOL_VERSION,
+            kiosk_id: kiosk.kiosk_id.clone(),
+            card_certificate: self.certificate.clone().into(),
+            requested_at: now_ms,
+        };
+        let request = serde_json::to_vec(&request).map_err(|_| SessionError::BadChallenge)?;
+        let kiosk_signature = p256_sign(&kiosk.key, &menu_message(&request)).to_vec();
+        Ok(edge.menu(&MenuEnvelope { request: request.into(), kiosk_signature: kiosk_signature.into() }).await?)
     }
 
     /// Exactly one VERIFY for the PIN the resident entered. Never retried.

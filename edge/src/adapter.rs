@@ -85,6 +85,7 @@ async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> wor
         (Method::Post, "/v1/challenges") => challenge(req, env).await,
         (Method::Post, "/v1/issue") => issue_route(req, env).await,
         (Method::Post, "/v1/outcome") => outcome_route(req, env).await,
+        (Method::Post, "/v1/menu") => menu_route(req, env).await,
         (Method::Get, "/v1/ops/audit/verify") => audit_verify_route(req, env).await,
         (Method::Get, "/v1/ops/audit/report") => audit_report_route(req, env).await,
         (Method::Get, "/v1/ops/audit/export") => audit_export_route(req, env).await,
@@ -150,6 +151,14 @@ async fn outcome_route(req: &mut Request, env: &Env) -> Result<Response, EdgeErr
     let backend = D1Backend::new(env)?;
     let ack = report_outcome(&config, &backend, &WebCrypto, &body, now()).await?;
     Response::from_json(&ack).map_err(|_| storage("response"))
+}
+
+async fn menu_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
+    let body = read_body(req).await?;
+    let config = config(env)?;
+    let backend = D1Backend::new(env)?;
+    let menu = crate::core::menu::menu(&config, &backend, &WebCrypto, &body, now()).await?;
+    Response::from_json(&menu).map_err(|_| storage("response"))
 }
 
 /// The ops key that signed this request (headers `x-kofu-ops-key`, `-time`, `-signature`).
@@ -307,6 +316,7 @@ struct MunicipalityRow {
     kinds: String,
     closed_dates: String,
     weekday_only_kinds: String,
+    fees: String,
 }
 
 #[derive(Deserialize)]
@@ -415,12 +425,13 @@ impl Backend for D1Backend {
         };
         self.execute(
             "INSERT INTO municipalities (code, name, endpoint, public_key, enabled, open_minute, close_minute,
-               year_end_closed, kinds, closed_dates, weekday_only_kinds)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+               year_end_closed, kinds, closed_dates, weekday_only_kinds, fees)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, endpoint = excluded.endpoint,
                public_key = excluded.public_key, enabled = excluded.enabled, open_minute = excluded.open_minute,
                close_minute = excluded.close_minute, year_end_closed = excluded.year_end_closed, kinds = excluded.kinds,
-               closed_dates = excluded.closed_dates, weekday_only_kinds = excluded.weekday_only_kinds",
+               closed_dates = excluded.closed_dates, weekday_only_kinds = excluded.weekday_only_kinds,
+               fees = excluded.fees",
             &[
                 m.code.to_string().into(),
                 m.name.as_str().into(),
@@ -433,6 +444,7 @@ impl Backend for D1Backend {
                 ids(&m.kinds).join(",").into(),
                 m.closures.dates.join(",").into(),
                 ids(&m.closures.weekday_only).join(",").into(),
+                crate::core::issue::fees_column(&m.fees).into(),
             ],
         )
         .await
@@ -561,7 +573,7 @@ impl Backend for D1Backend {
         let row: Option<MunicipalityRow> = self
             .first(
                 "SELECT code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed, kinds,
-                   closed_dates, weekday_only_kinds
+                   closed_dates, weekday_only_kinds, fees
                  FROM municipalities WHERE code = ?1",
                 &[code.to_string().into()],
             )
@@ -580,6 +592,7 @@ impl Backend for D1Backend {
                 },
                 kinds: crate::core::issue::parse_kinds(&r.kinds),
                 closures: crate::core::hours::Closures::from_columns(&r.closed_dates, &r.weekday_only_kinds),
+                fees: crate::core::issue::parse_fees(&r.fees),
             })
         })
         .transpose()

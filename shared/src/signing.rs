@@ -20,6 +20,8 @@ pub const LABEL_MUNICIPAL_DOCUMENT: &str = "kofu/v1/municipal-document";
 pub const LABEL_PRINT_OUTCOME: &str = "kofu/v1/print-outcome";
 /// What the center signs when it passes an outcome on.
 pub const LABEL_CENTER_OUTCOME: &str = "kofu/v1/center-outcome";
+/// The kiosk asking what a card holder may be offered (`POST /v1/menu`).
+pub const LABEL_MENU_REQUEST: &str = "kofu/v1/menu-request";
 
 /// DER prefix of a SHA-256 DigestInfo (RFC 8017 §9.2 note 1).
 pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] =
@@ -61,6 +63,11 @@ pub fn outcome_message(report: &[u8]) -> Vec<u8> {
 
 pub fn center_outcome_message(forward: &[u8]) -> Vec<u8> {
     signed_message(LABEL_CENTER_OUTCOME, &[forward])
+}
+
+/// What the kiosk signs to ask for a card holder's menu.
+pub fn menu_message(request: &[u8]) -> Vec<u8> {
+    signed_message(LABEL_MENU_REQUEST, &[request])
 }
 
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {

@@ -188,6 +188,49 @@ pub struct Document {
     pub body: DocumentBody,
 }
 
+/// `POST /v1/menu` body: after the PIN, what this card's holder may be offered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuEnvelope {
+    /// Exact bytes of a [`MenuRequest`].
+    pub request: Bytes,
+    /// ECDSA P-256 r‖s by the kiosk over `menu_message(request)`.
+    pub kiosk_signature: Bytes,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuRequest {
+    pub version: u32,
+    pub kiosk_id: String,
+    /// The card's user-authentication certificate (DER).
+    pub card_certificate: Bytes,
+    /// Unix milliseconds; the center accepts ±300 s.
+    pub requested_at: u64,
+}
+
+/// The certificates the resident's municipality offers at kiosks, with fees and hours.
+/// No personal data: the municipality and its directory entry only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MenuResponse {
+    pub municipality: MunicipalityCode,
+    pub municipality_name: String,
+    /// Service hours, minutes after midnight Japan time.
+    pub open_minute: u16,
+    pub close_minute: u16,
+    pub items: Vec<MenuItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MenuItem {
+    pub kind: CertificateKind,
+    /// Yen per copy, where the municipality publishes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fee_per_copy: Option<u32>,
+    /// Whether it can be issued now (hours, closed dates, weekday-only kinds).
+    pub available_now: bool,
+}
+
 /// What became of an issued document at the kiosk (DESIGN.md step 9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -42,6 +42,10 @@ test('住民票の写し for the whole household with 続柄 and 本籍, two cop
     await page.locator('button.copies-more').click();
     assert.equal(await page.locator('button.with-honseki').getAttribute('aria-pressed'), 'true');
     await page.getByText('2 copies').waitFor();
+    // The menu listed the fee per copy; the confirmation shows the total before issuing.
+    await page.locator('button.next').click();
+    await page.locator('.fee-total').getByText('手数料 400円').waitFor();
+    await page.locator('button.back').click();
   });
   const { page } = kiosk;
   assert.deepEqual(await text(page, '.certificate .name'), ['木下 花子', '木下 大輔', '木下 蓮']);

@@ -5,7 +5,8 @@ use kofu_app::session::{EdgeApi, EdgeCallError, KioskIdentity};
 use kofu_card::virtual_card::VirtualCard;
 use kofu_shared::ApiError;
 use kofu_shared::wire::{
-    ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse, OutcomeAck, OutcomeEnvelope,
+    ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse, MenuEnvelope, MenuResponse, OutcomeAck,
+    OutcomeEnvelope,
 };
 
 pub fn env(name: &str) -> String {
@@ -72,6 +73,10 @@ impl EdgeApi for HttpEdge {
 
     async fn outcome(&self, envelope: &OutcomeEnvelope) -> Result<OutcomeAck, EdgeCallError> {
         self.call("/v1/outcome", serde_json::to_vec(envelope).unwrap())
+    }
+
+    async fn menu(&self, envelope: &MenuEnvelope) -> Result<MenuResponse, EdgeCallError> {
+        self.call("/v1/menu", serde_json::to_vec(envelope).unwrap())
     }
 }
 

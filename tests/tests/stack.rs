@@ -207,3 +207,27 @@ fn rate_limits_are_counted_in_a_durable_object() {
     assert_eq!([take(&key), take(&key), take(&key)], [true, true, false]);
     assert!(take(&format!("{key}-other")));
 }
+
+/// The menu through workerd: the card holder's municipality, its kinds and fees from the
+/// directory; a card from another CA gets none.
+#[test]
+fn the_menu_lists_the_municipality_kinds_and_fees() {
+    let edge = HttpEdge::from_env();
+    let menu = block_on(async {
+        let (session, _) = Session::start(card("card-9")).await.unwrap();
+        session.menu(&edge, &dev_kiosk(), now_ms()).await
+    })
+    .unwrap();
+    assert_eq!((menu.municipality.to_string().as_str(), menu.municipality_name.as_str()), ("131016", "千代田区"));
+    let kinds: Vec<_> = menu.items.iter().map(|i| (i.kind, i.fee_per_copy, i.available_now)).collect();
+    assert_eq!(
+        kinds,
+        CertificateKind::ALL.map(|k| (k, Some(200), true)),
+        "the dev directory offers all four at 200 yen, around the clock"
+    );
+    let rogue = block_on(async {
+        let (session, _) = Session::start(card("card-rogue")).await.unwrap();
+        session.menu(&edge, &dev_kiosk(), now_ms()).await
+    });
+    assert!(matches!(rogue, Err(SessionError::Edge(EdgeCallError::Refused(ErrorCode::CardCertificateUntrusted)))));
+}

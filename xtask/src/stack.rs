@@ -202,7 +202,7 @@ impl Stack {
         let chiyoda = if self.mode == Mode::Test { ports.broken() } else { ports.chiyoda() };
         let municipality = |code: &str, name: &str, port: u16| -> Result<String> {
             Ok(format!(
-                "INSERT OR REPLACE INTO municipalities (code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed, kinds) VALUES ('{code}', '{name}', 'http://127.0.0.1:{port}', '{}', 1, 0, 1440, 0, 'juminhyo,inkan,shotoku,kazei');\n",
+                "INSERT OR REPLACE INTO municipalities (code, name, endpoint, public_key, enabled, open_minute, close_minute, year_end_closed, kinds, fees) VALUES ('{code}', '{name}', 'http://127.0.0.1:{port}', '{}', 1, 0, 1440, 0, 'juminhyo,inkan,shotoku,kazei', 'juminhyo:200,inkan:200,shotoku:200,kazei:200');\n",
                 b64_file(&fixture(&format!("municipal-{code}.pub.der")))?
             ))
         };

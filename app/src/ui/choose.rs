@@ -16,20 +16,35 @@ const FISCAL_YEARS_OFFERED: u16 = 3;
 
 pub fn choose(kiosk: Kiosk) -> impl IntoView {
     let pick = move |kind: CertificateKind| {
-        move || {
-            kiosk.choice.set(CertificateChoice::new(kind, 1));
-            kiosk.send(Event::Chose);
-        }
+        kiosk.choice.set(CertificateChoice::new(kind, 1));
+        kiosk.send(Event::Chose);
+    };
+    // Only what the municipality offers, each with its fee; one closed now is shown disabled.
+    let items = move || match kiosk.menu.get() {
+        None => view! { <div class="loading" role="status"><Bilingual text=i18n::LOADING_MENU/></div> }.into_any(),
+        Some(menu) => menu
+            .items
+            .into_iter()
+            .map(|item| {
+                let kind = item.kind;
+                let fee =
+                    item.fee_per_copy.map(|yen| view! { <span class="fee">{phrase(i18n::fee_per_copy(yen))}</span> });
+                view! {
+                    <button class=format!("primary choice-{}", kind.as_str()) disabled=!item.available_now
+                        on:click=move |_| pick(kind)>
+                        {label(i18n::kind(kind))}
+                        {fee}
+                        {(!item.available_now).then(|| view! { <span class="closed">{label(i18n::CLOSED_NOW)}</span> })}
+                    </button>
+                }
+            })
+            .collect_view()
+            .into_any(),
     };
     view! {
         <section>
             <Bilingual text=i18n::CHOOSE/>
-            <div class="menu">
-                {button(i18n::JUMINHYO, "primary choice-juminhyo", pick(CertificateKind::Juminhyo))}
-                {button(i18n::INKAN, "primary choice-inkan", pick(CertificateKind::Inkan))}
-                {button(i18n::SHOTOKU, "primary choice-shotoku", pick(CertificateKind::Shotoku))}
-                {button(i18n::KAZEI, "primary choice-kazei", pick(CertificateKind::Kazei))}
-            </div>
+            <div class="menu">{items}</div>
             {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
         </section>
     }
@@ -171,6 +186,11 @@ fn fiscal_years(kiosk: Kiosk) -> impl IntoView {
 pub fn confirm(kiosk: Kiosk) -> impl IntoView {
     let choice = kiosk.choice.get_untracked();
     let o = &choice.options;
+    // The fee the municipality publishes, times the copies; the document states it again.
+    let fee_total = kiosk.menu.with_untracked(|m| {
+        let per_copy = m.as_ref()?.items.iter().find(|i| i.kind == choice.kind)?.fee_per_copy?;
+        Some(u64::from(per_copy) * u64::from(choice.copies))
+    });
     let mut lines: Vec<i18n::Phrase> = Vec::new();
     let mut names = String::new();
     if choice.kind == CertificateKind::Juminhyo {
@@ -203,7 +223,10 @@ pub fn confirm(kiosk: Kiosk) -> impl IntoView {
                 {(!names.is_empty()).then(|| view! { <p class="names" lang="ja">{names}</p> })}
                 {lines.into_iter().map(phrase).collect_view()}
             </div>
-            <div class="note"><Bilingual text=i18n::FEE_NOTE/></div>
+            {match fee_total {
+                Some(yen) => view! { <div class="fee-total">{phrase(i18n::fee(yen))}</div> }.into_any(),
+                None => view! { <div class="note"><Bilingual text=i18n::FEE_NOTE/></div> }.into_any(),
+            }}
             {button(i18n::CONFIRM_BUTTON, "primary confirm", move || super::issue(kiosk))}
             {button(i18n::BACK, "secondary back", move || kiosk.send(Event::Back))}
             {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}

@@ -70,9 +70,10 @@ fn back(kiosk: Kiosk) {
 }
 
 pub fn install(kiosk: Kiosk) {
-    // A new screen: focus its first control once it has rendered.
+    // A new screen, or the menu arriving on one: focus its first control once rendered.
     Effect::new(move |_| {
         kiosk.screen.track();
+        kiosk.menu.with(Option::is_some);
         spawn_local(async {
             TimeoutFuture::new(0).await;
             focus_first();

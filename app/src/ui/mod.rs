@@ -10,7 +10,7 @@ mod voice;
 
 use gloo_timers::future::TimeoutFuture;
 use kofu_card::{CardError, Pin, TransportError};
-use kofu_shared::wire::{CertificateChoice, CertificateKind, HouseholdListMember, PrintOutcome};
+use kofu_shared::wire::{CertificateChoice, CertificateKind, HouseholdListMember, MenuResponse, PrintOutcome};
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -72,6 +72,8 @@ struct Kiosk {
     lang: RwSignal<Lang>,
     /// Voice guidance on (the default) or off.
     voice: RwSignal<bool>,
+    /// What the resident's municipality offers, fetched after the PIN.
+    menu: RwSignal<Option<MenuResponse>>,
     /// How often the remove-card reminder has repeated in this transaction.
     reminders: RwSignal<u32>,
     /// Display modes for residents who cannot see the screen well.
@@ -96,6 +98,9 @@ impl Kiosk {
         self.screen_epoch.update_value(|e| *e += 1);
         self.warning.set(false);
         self.screen.update(|s| *s = s.on(event));
+        if self.screen.get_untracked() == Screen::Choose && self.menu.with_untracked(Option::is_none) {
+            fetch_menu(*self);
+        }
         if self.screen.get_untracked() == Screen::Idle {
             self.lang.set(Lang::Ja);
             self.voice.set(true);
@@ -145,6 +150,7 @@ impl Kiosk {
         self.warning.set(false);
         self.choice.set(CertificateChoice::new(CertificateKind::Juminhyo, 1));
         self.household.set(None);
+        self.menu.set(None);
     }
 
     /// "Continue" on the warning: the screen gets its full time again.
@@ -226,6 +232,7 @@ pub fn App() -> impl IntoView {
         household: RwSignal::new(None),
         lang: RwSignal::new(Lang::Ja),
         voice: RwSignal::new(true),
+        menu: RwSignal::new(None),
         reminders: RwSignal::new(0),
         large_text: RwSignal::new(false),
         high_contrast: RwSignal::new(false),
@@ -447,6 +454,30 @@ fn pin_screen(kiosk: Kiosk, tries_left: u8, last_wrong: bool) -> impl IntoView {
             {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
         </section>
     }
+}
+
+/// Asks the center what the resident's municipality offers (kinds, fees, hours) as soon
+/// as the PIN is verified; a refusal here (card revoked, municipality not connected) ends
+/// the transaction before the resident chooses anything.
+fn fetch_menu(kiosk: Kiosk) {
+    let Some(session) = kiosk.take_session() else { return };
+    let generation = kiosk.generation();
+    spawn_local(async move {
+        let (Some(config), Some(identity)) = (kiosk.config.get_untracked(), kiosk_identity()) else {
+            kiosk.fail(generation, Failure::Network);
+            return;
+        };
+        let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
+        let menu = session.menu(&edge, &identity, js_sys::Date::now() as u64).await;
+        if !kiosk.is_current(generation) {
+            return;
+        }
+        kiosk.put_session(session);
+        match menu {
+            Ok(menu) => kiosk.menu.set(Some(menu)),
+            Err(e) => kiosk.fail(generation, failure_of(&e)),
+        }
+    });
 }
 
 /// Asks the municipality for the household's members (one more card signature), so the

@@ -36,6 +36,14 @@ pub struct MunicipalityRecord {
     /// The certificates it offers at kiosks.
     pub kinds: Vec<kofu_shared::wire::CertificateKind>,
     pub closures: super::hours::Closures,
+    /// Fee per copy in yen, per kind, as the municipality publishes it.
+    pub fees: Vec<(kofu_shared::wire::CertificateKind, u32)>,
+}
+
+impl MunicipalityRecord {
+    pub fn fee(&self, kind: kofu_shared::wire::CertificateKind) -> Option<u32> {
+        self.fees.iter().find(|(k, _)| *k == kind).map(|(_, yen)| *yen)
+    }
 }
 
 /// Result of trying to use a challenge once.

@@ -120,6 +120,21 @@ pub fn parse_kinds(text: &str) -> Vec<kofu_shared::wire::CertificateKind> {
     text.split(',').filter_map(|id| kofu_shared::wire::CertificateKind::parse(id.trim())).collect()
 }
 
+/// The directory's `fees` column: `kind:yen` pairs, comma-separated; malformed or unknown
+/// pairs are skipped.
+pub fn parse_fees(text: &str) -> Vec<(kofu_shared::wire::CertificateKind, u32)> {
+    text.split(',')
+        .filter_map(|pair| {
+            let (kind, yen) = pair.trim().split_once(':')?;
+            Some((kofu_shared::wire::CertificateKind::parse(kind)?, yen.parse().ok()?))
+        })
+        .collect()
+}
+
+pub fn fees_column(fees: &[(kofu_shared::wire::CertificateKind, u32)]) -> String {
+    fees.iter().map(|(kind, yen)| format!("{}:{yen}", kind.as_str())).collect::<Vec<_>>().join(",")
+}
+
 pub fn parse_envelope(body: &[u8]) -> Result<IssueEnvelope, EdgeError> {
     let envelope: IssueEnvelope = parse_limited(body, MAX_BODY_BYTES).map_err(parse_error)?;
     // RSA-2048 or P-256 r‖s; which one the card certificate decides, later.
@@ -176,7 +191,7 @@ pub(crate) fn kiosk_key(kiosk: &KioskRecord) -> Result<P256Key, EdgeError> {
     })
 }
 
-async fn rate_limit<B: Backend>(
+pub(crate) async fn rate_limit<B: Backend>(
     backend: &B,
     key: &str,
     limit: super::rate::Limit,
@@ -199,6 +214,29 @@ async fn consume_challenge<B: Backend>(backend: &B, request: &IssueRequest, now_
         ChallengeOutcome::Expired => Err(EdgeError::ChallengeExpired),
         ChallengeOutcome::AlreadyUsed => Err(EdgeError::ChallengeUsed),
     }
+}
+
+/// A card certificate (no card signature: the menu asks for none) under a configured
+/// anchor and in its validity period, with the anchor's, checked by `verifier`.
+pub(crate) async fn verify_card_certificate<V: Verifier>(
+    verifier: &V,
+    config: &EdgeConfig,
+    certificate: &[u8],
+    now_ms: u64,
+) -> Result<ParsedCert, EdgeError> {
+    let (card, candidates, _) = card_and_anchor_of(config, certificate)?;
+    for &i in &candidates {
+        let check =
+            Check::RsaPkcs1Sha256 { key: &config.anchor_keys[i], message: card.tbs_der(), signature: card.signature() };
+        let [result] = verifier.verify_all([check]).await;
+        if result.is_ok() {
+            if !card.is_valid_at(now_ms) || !config.anchors[i].is_valid_at(now_ms) {
+                return Err(EdgeError::CardCertificate(CertError::OutOfDate));
+            }
+            return Ok(card);
+        }
+    }
+    Err(EdgeError::CardCertificate(CertError::BadSignature))
 }
 
 /// The kiosk's P-256 signature, the card certificate under a configured anchor (RSA
@@ -271,7 +309,11 @@ fn card_and_anchor(
     config: &EdgeConfig,
     request: &IssueRequest,
 ) -> Result<(ParsedCert, Vec<usize>, CardKey), EdgeError> {
-    let card = ParsedCert::parse(&request.card_certificate.0).map_err(EdgeError::CardCertificate)?;
+    card_and_anchor_of(config, &request.card_certificate.0)
+}
+
+fn card_and_anchor_of(config: &EdgeConfig, certificate: &[u8]) -> Result<(ParsedCert, Vec<usize>, CardKey), EdgeError> {
+    let card = ParsedCert::parse(certificate).map_err(EdgeError::CardCertificate)?;
     let candidates: Vec<usize> =
         (0..config.anchors.len()).filter(|&i| config.anchors[i].subject_der == card.issuer_der).collect();
     if candidates.is_empty() {
@@ -292,7 +334,7 @@ fn card_and_anchor(
     Ok((card, candidates, card_key))
 }
 
-async fn card_residence<B: Backend>(backend: &B, card: &ParsedCert) -> Result<MunicipalityCode, EdgeError> {
+pub(crate) async fn card_residence<B: Backend>(backend: &B, card: &ParsedCert) -> Result<MunicipalityCode, EdgeError> {
     let query =
         CardStatusQuery { card_serial: card.serial_hex.clone(), issuer_sha256: card.issuer_sha256().to_vec().into() };
     let answer = backend.card_status(&query).await.map_err(EdgeError::Validation)?;
@@ -306,7 +348,7 @@ async fn card_residence<B: Backend>(backend: &B, card: &ParsedCert) -> Result<Mu
     }
 }
 
-async fn enabled_municipality<B: Backend>(
+pub(crate) async fn enabled_municipality<B: Backend>(
     backend: &B,
     code: MunicipalityCode,
 ) -> Result<MunicipalityRecord, EdgeError> {

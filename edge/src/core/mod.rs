@@ -9,6 +9,7 @@ pub mod hours;
 pub mod inspection;
 pub mod issue;
 pub mod memory;
+pub mod menu;
 pub mod ops;
 pub mod outcome;
 pub mod rate;
@@ -25,7 +26,7 @@ pub const SERVICE: &str = "kofu-edge";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The D1 migrations (edge/migrations) this build expects applied; `GET /v1/health` reports
 /// whether the database is there, so a deploy that forgot `migrations apply` shows at once.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 #[cfg(test)]
 mod tests {

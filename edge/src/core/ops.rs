@@ -152,7 +152,13 @@ struct MunicipalityRegistration {
     /// Kinds issued Monday to Friday only; optional.
     #[serde(default)]
     weekday_only_kinds: Vec<CertificateKind>,
+    /// Fee per copy in yen by kind, e.g. `{"juminhyo": 200}`; optional.
+    #[serde(default)]
+    fees: std::collections::HashMap<CertificateKind, u32>,
 }
+
+/// No kiosk certificate costs more than this per copy; a larger figure is a typo.
+const MAX_FEE_YEN: u32 = 10_000;
 
 /// `POST /v1/ops/municipalities`: connect a municipality or change its entry.
 pub async fn register_municipality<B: Backend>(backend: &B, body: &[u8]) -> Result<MunicipalityCode, EdgeError> {
@@ -173,6 +179,11 @@ pub async fn register_municipality<B: Backend>(backend: &B, body: &[u8]) -> Resu
     {
         return Err(EdgeError::Malformed("closed_dates"));
     }
+    if m.fees.values().any(|yen| *yen > MAX_FEE_YEN) {
+        return Err(EdgeError::Malformed("fees"));
+    }
+    let mut fees: Vec<(CertificateKind, u32)> = m.fees.into_iter().collect();
+    fees.sort_by_key(|(kind, _)| kind.as_str());
     let record = super::MunicipalityRecord {
         code: m.code,
         name: m.name,
@@ -186,6 +197,7 @@ pub async fn register_municipality<B: Backend>(backend: &B, body: &[u8]) -> Resu
         },
         kinds: m.kinds,
         closures: super::hours::Closures { dates: m.closed_dates, weekday_only: m.weekday_only_kinds },
+        fees,
     };
     backend.put_municipality(&record).await.map_err(EdgeError::Storage)?;
     Ok(record.code)

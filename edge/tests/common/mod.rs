@@ -133,6 +133,7 @@ pub fn backend_with(forward: ForwardFn) -> MemoryBackend {
         hours: ServiceHours { open_minute: 0, close_minute: 1440, year_end_closed: false },
         kinds: vec![CertificateKind::Juminhyo],
         closures: Default::default(),
+        fees: vec![(CertificateKind::Juminhyo, 200)],
     };
     backend.municipalities.borrow_mut().insert(inzai(), record);
     for card in ["card-1", "card-rogue"] {
