@@ -32,7 +32,14 @@ for (const lang of ['ja', 'en']) {
     await page.locator('button.start').waitFor();
     if (lang === 'en') await page.locator('button.lang-en').click();
     const screens = [];
-    const check = async (label) => { screens.push(label); await audit(page, label); };
+    const check = async (label) => {
+      screens.push(label);
+      await audit(page, label);
+      // `KOFU_SCREENSHOTS=dir` keeps a picture of each screen (README's come from here).
+      if (process.env.KOFU_SCREENSHOTS) {
+        await page.screenshot({ path: `${process.env.KOFU_SCREENSHOTS}/${lang}-${label.replace(/[^a-z]+/g, '-')}.png` });
+      }
+    };
     await check('idle');
     await page.locator('button.large-text').click();
     await page.locator('button.high-contrast').click();

@@ -98,6 +98,36 @@ test('印鑑登録証明書 carries the registered seal image', async () => {
   await finish(kiosk);
 });
 
+test('the printed certificate: one A4 page with the anti-copy ground, micro-text and the seal', async () => {
+  // The kiosk's own window.print() would hold the page's print job: the test prints instead.
+  const context = await browser.newContext({ locale: 'ja-JP' });
+  await context.addInitScript(() => { window.print = () => {}; });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(APP);
+  await chooseWithCard(page, 1, 'inkan');
+  await confirmAndTake(page);
+  const kiosk = { page, context, errors };
+  await page.emulateMedia({ media: 'print' });
+  const article = page.locator('article.certificate');
+  assert.match(await article.evaluate((e) => getComputedStyle(e).backgroundImage), /svg.*%E8%A4%87%E5%86%99|svg.*複写/s);
+  const serial = (await page.locator('.certificate .serial').textContent()).replace('証明書番号 ', '');
+  const micro = page.locator('.certificate .microtext').first();
+  assert.ok((await micro.textContent()).includes(serial), 'the micro-text repeats the serial');
+  assert.ok(parseFloat(await micro.evaluate((e) => getComputedStyle(e).fontSize)) < 6, 'micro-text is tiny');
+  assert.equal(await page.locator('.no-print').first().isVisible(), false, 'screen-only parts are not printed');
+  const pdf = await page.pdf({ printBackground: true, preferCSSPageSize: true });
+  assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+  const pages = pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || [];
+  assert.equal(pages.length, 1, 'one page');
+  if (process.env.KOFU_SCREENSHOTS) {
+    await article.screenshot({ path: `${process.env.KOFU_SCREENSHOTS}/printed-inkan.png` });
+  }
+  await page.emulateMedia({ media: 'screen' });
+  await finish(kiosk);
+});
+
 test('所得証明書 for the fiscal year before last', async () => {
   const year = latestFiscalYear() - 1;
   const kiosk = await issued(1, 'shotoku', async (page) => {

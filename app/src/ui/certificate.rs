@@ -38,8 +38,10 @@ pub fn article(document: &Document, payload: String) -> impl IntoView {
         _ => document.kind.title_ja(),
     };
     let mayor = if document.municipality_name.ends_with('区') { "区長" } else { "市長" };
+    let microtext = format!("{}・", document.serial).repeat(24);
     view! {
         <article class="certificate" lang="ja" data-kind=document.kind.as_str()>
+            <div class="microtext" aria-hidden="true">{microtext.clone()}</div>
             <h1>{title}</h1>
             {body}
             <p class="attest">{attest}</p>
@@ -48,6 +50,7 @@ pub fn article(document: &Document, payload: String) -> impl IntoView {
             </p>
             <p class="serial">{format!("証明書番号 {}", document.serial)}</p>
             <code class="signed-document" hidden=true>{payload}</code>
+            <div class="microtext" aria-hidden="true">{microtext}</div>
         </article>
     }
 }

@@ -4,7 +4,7 @@
 use kofu_shared::wire::{CertificateChoice, CertificateKind, CertificateOptions, HouseholdScope};
 use leptos::prelude::*;
 
-use super::text::{Bilingual, label, phrase, plain};
+use super::text::{Bilingual, label, phrase, phrase_label, plain};
 use super::{Kiosk, button};
 use crate::flow::Event;
 use crate::i18n;
@@ -27,8 +27,9 @@ pub fn choose(kiosk: Kiosk) -> impl IntoView {
             .into_iter()
             .map(|item| {
                 let kind = item.kind;
-                let fee =
-                    item.fee_per_copy.map(|yen| view! { <span class="fee">{phrase(i18n::fee_per_copy(yen))}</span> });
+                let fee = item
+                    .fee_per_copy
+                    .map(|yen| view! { <span class="fee">{phrase_label(i18n::fee_per_copy(yen))}</span> });
                 view! {
                     <button class=format!("primary choice-{}", kind.as_str()) disabled=!item.available_now
                         on:click=move |_| pick(kind)>
@@ -109,7 +110,7 @@ pub fn options(kiosk: Kiosk) -> impl IntoView {
             <div class="copies" role="group" aria-label=plain(i18n::COPIES_GROUP)>
                 <Bilingual text=i18n::COPIES/>
                 {button(i18n::FEWER, "secondary copies-fewer", move || change(-1))}
-                <output class="copies-count" aria-live="polite">{move || phrase(i18n::copies(copies()))}</output>
+                <output class="copies-count" aria-live="polite">{move || phrase_label(i18n::copies(copies()))}</output>
                 {button(i18n::MORE, "secondary copies-more", move || change(1))}
             </div>
             <button class="primary next" disabled=move || !ready() on:click=move |_| kiosk.send(Event::OptionsChosen)>

@@ -28,6 +28,18 @@ pub fn phrase(phrase: Phrase) -> impl IntoView {
     }
 }
 
+/// A phrase as two spans, inside buttons and other inline content.
+pub fn phrase_label(phrase: Phrase) -> impl IntoView {
+    let lang = language();
+    let second = phrase.clone();
+    view! {
+        <span class="main-text" lang=move || lang.get().code()>{move || phrase.render(lang.get())}</span>
+        <span class="sub-text" lang=move || lang.get().companion().code()>
+            {move || second.render(lang.get().companion())}
+        </span>
+    }
+}
+
 /// A message as two spans, for buttons.
 pub fn label(text: Text) -> impl IntoView {
     let lang = language();
