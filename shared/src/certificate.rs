@@ -113,8 +113,10 @@ impl CertificateOptions {
 /// Most household members one 住民票の写し lists.
 pub const MAX_MEMBERS: usize = 20;
 
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+/// On the wire an object whose first member is `"kind"` (serde's internally tagged form,
+/// which is what the derive writes); the rest are the body's fields.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DocumentBody {
     Juminhyo(JuminhyoBody),
     Inkan(InkanBody),
@@ -128,6 +130,44 @@ pub enum DocumentBody {
 impl std::fmt::Debug for DocumentBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("DocumentBody(..)")
+    }
+}
+
+/// Written by hand: serde's derived reader for internally tagged enums buffers the whole
+/// object through its `Content` type, which drags float parsing and ~15 KB into the kiosk's
+/// wasm bundle. This reader asks for `"kind"` first and hands the rest of the same map to the
+/// body's derived reader, so unknown fields are still refused there.
+impl<'de> Deserialize<'de> for DocumentBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(BodyVisitor)
+    }
+}
+
+struct BodyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for BodyVisitor {
+    type Value = DocumentBody;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a document body whose first member is \"kind\"")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<DocumentBody, A::Error> {
+        use serde::de::Error;
+        let key: Option<std::borrow::Cow<'de, str>> = map.next_key()?;
+        if key.as_deref() != Some("kind") {
+            return Err(A::Error::custom("\"kind\" must come first"));
+        }
+        let kind: std::borrow::Cow<'de, str> = map.next_value()?;
+        let rest = serde::de::value::MapAccessDeserializer::new(map);
+        match kind.as_ref() {
+            "juminhyo" => JuminhyoBody::deserialize(rest).map(DocumentBody::Juminhyo),
+            "inkan" => InkanBody::deserialize(rest).map(DocumentBody::Inkan),
+            "shotoku" => TaxBody::deserialize(rest).map(DocumentBody::Shotoku),
+            "kazei" => TaxBody::deserialize(rest).map(DocumentBody::Kazei),
+            "household_list" => HouseholdListBody::deserialize(rest).map(DocumentBody::HouseholdList),
+            _ => Err(A::Error::custom("unknown document kind")),
+        }
     }
 }
 
@@ -256,6 +296,32 @@ mod tests {
         assert!(members.fits(CertificateKind::Juminhyo));
         assert!(!CertificateOptions { scope: HouseholdScope::Members, ..none.clone() }.fits(CertificateKind::Juminhyo));
         assert!(!CertificateOptions { members: vec![1], ..none }.fits(CertificateKind::Juminhyo));
+    }
+
+    #[test]
+    fn bodies_read_back_what_serde_writes_and_refuse_the_rest() {
+        let body = DocumentBody::Kazei(TaxBody {
+            name: "試験".into(),
+            address: "千葉県".into(),
+            birth_date: "1980-01-01".into(),
+            fiscal_year: 2026,
+            total_income: 1,
+            salary_income: 2,
+            deductions: 3,
+            taxable_income: 4,
+            municipal_tax: 5,
+            prefectural_tax: 6,
+            taxed: true,
+        });
+        let json = serde_json::to_string(&body).unwrap();
+        assert!(json.starts_with(r#"{"kind":"kazei","#), "{json}");
+        assert!(serde_json::from_str::<DocumentBody>(&json).unwrap() == body);
+        let extra = json.replacen(r#""name""#, r#""colour":1,"name""#, 1);
+        assert!(serde_json::from_str::<DocumentBody>(&extra).is_err(), "unknown fields are refused");
+        let late_kind = r#"{"members":[],"kind":"household_list"}"#;
+        assert!(serde_json::from_str::<DocumentBody>(late_kind).is_err());
+        assert!(serde_json::from_str::<DocumentBody>(r#"{"kind":"passport"}"#).is_err());
+        assert!(serde_json::from_str::<DocumentBody>(r#"{"kind":"household_list","members":[]}"#).is_ok());
     }
 
     #[test]
