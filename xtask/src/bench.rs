@@ -75,8 +75,7 @@ pub fn bench() -> Result {
          of the built files; every timing below comes from this same run.\n\n## Sizes\n\n{table}\n{measured}{municipal}\
          ## Card\n\nAPDUs per issuance: 9 with an extended-length reader (SELECT AP, SELECT 000A,\n\
          READ header, READ rest, SELECT 0018, VERIFY empty, VERIFY, SELECT 0017, SIGN), asserted in\n\
-         `card/tests/jpki_virtual.rs`; per reader profile in README \"Real readers\".\n\n\
-         Not measured yet: kiosk app heap growth over 100 issuances (issue 6).\n"
+         `card/tests/jpki_virtual.rs`; per reader profile in README \"Real readers\".\n"
     );
     std::fs::write(root().join("BENCHMARKS.md"), text).map_err(|e| e.to_string())
 }
@@ -98,6 +97,8 @@ fn municipal_costs() -> Result<String> {
 /// Starts the bench stack and the JS peer, then runs `edge-bench` (release) against them.
 fn timings() -> Result<String> {
     run(Command::new("cargo").args(["build", "--release", "-p", "kofu-municipal"]))?;
+    // The stack serves dist/: the dev build, whose virtual card the heap run uses.
+    build::app()?;
     run(Command::new("cargo").args(["build", "--release", "-p", "kofu-tests", "--bin", "edge-bench"]))?;
     let mut stack = Stack::start(Mode::Bench)?;
     let (peer_url, peer_cold) = stack.start_js_peer(JS_PEER_PORT)?;
@@ -114,6 +115,7 @@ fn timings() -> Result<String> {
     }
     let measured = String::from_utf8_lossy(&out.stdout).into_owned();
     print!("{measured}");
+    let heap = kiosk_heap(&stack)?;
     let cold = format!(
         "## Cold start\n\nFrom spawning `wrangler dev` to the first answer (workerd start, bundle load, first \
          request): kofu worker {:.2} s, JS peer {:.2} s.\n\n",
@@ -121,5 +123,21 @@ fn timings() -> Result<String> {
         peer_cold.as_secs_f64()
     );
     drop(stack);
-    Ok(format!("{measured}{cold}"))
+    Ok(format!("{measured}{heap}{cold}"))
+}
+
+/// The kiosk app's memory over 100 issuances (`bench/kiosk-heap.mjs`, dev build in dist/).
+fn kiosk_heap(stack: &Stack) -> Result<String> {
+    let out = Command::new("node")
+        .arg("bench/kiosk-heap.mjs")
+        .envs(stack.env())
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("kiosk-heap: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("kiosk-heap failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let measured = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{measured}");
+    Ok(measured)
 }

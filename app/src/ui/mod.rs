@@ -48,6 +48,7 @@ struct Kiosk {
     screen: RwSignal<Screen>,
     generation: StoredValue<u64>,
     screen_epoch: StoredValue<u64>,
+    deadline: StoredValue<Option<Deadline>>,
     session: StoredValue<Option<Session<Card>>, LocalStorage>,
     document: StoredValue<Option<VerifiedDocument>, LocalStorage>,
     config: RwSignal<Option<AppConfig>>,
@@ -168,29 +169,51 @@ impl Kiosk {
         }
     }
 
-    /// Starts the current screen's timer: at three quarters of its time the resident is
+    /// Sets the current screen's deadline: at three quarters of its time the resident is
     /// asked whether they are still there; when it runs out on that same screen, the
-    /// transaction is erased and the kiosk goes back to idle.
+    /// transaction is erased and the kiosk goes back to idle. One clock (`tick`) checks it,
+    /// so a busy kiosk never piles up a timer per screen it has shown.
     fn arm_timeout(&self) {
-        let kiosk = *self;
-        let Some(secs) = kiosk.screen.get_untracked().timeout_secs() else { return };
-        let percent = kiosk.config.get_untracked().map_or(100, |c| c.timeout_percent.clamp(1, 100));
-        let total_ms = secs.saturating_mul(10 * percent);
-        let warn_ms = total_ms / 4 * 3;
-        let epoch = kiosk.screen_epoch.get_value();
-        spawn_local(async move {
-            TimeoutFuture::new(warn_ms).await;
-            if kiosk.screen_epoch.get_value() != epoch {
-                return;
-            }
-            kiosk.warning.set(kiosk.screen.get_untracked().warns());
-            TimeoutFuture::new(total_ms - warn_ms).await;
-            if kiosk.screen_epoch.get_value() == epoch {
-                kiosk.erase();
-                kiosk.send(Event::TimedOut);
+        let screen = self.screen.get_untracked();
+        let deadline = screen.timeout_secs().map(|secs| {
+            let percent = self.config.get_untracked().map_or(100, |c| c.timeout_percent.clamp(1, 100));
+            let total_ms = f64::from(secs.saturating_mul(10 * percent));
+            let now = js_sys::Date::now();
+            Deadline {
+                epoch: self.screen_epoch.get_value(),
+                warn_at: now + total_ms * 0.75,
+                end_at: now + total_ms,
+                warns: screen.warns(),
             }
         });
+        self.deadline.set_value(deadline);
     }
+
+    /// The kiosk's clock, four times a second.
+    fn tick(&self) {
+        let Some(deadline) = self.deadline.get_value() else { return };
+        if deadline.epoch != self.screen_epoch.get_value() {
+            return;
+        }
+        let now = js_sys::Date::now();
+        if now >= deadline.end_at {
+            self.deadline.set_value(None);
+            self.erase();
+            self.send(Event::TimedOut);
+        } else if now >= deadline.warn_at && deadline.warns && !self.warning.get_untracked() {
+            self.warning.set(true);
+        }
+    }
+}
+
+/// When the current screen warns and when it gives up (`js_sys::Date::now` ms).
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    /// The screen it belongs to (`screen_epoch`).
+    epoch: u64,
+    warn_at: f64,
+    end_at: f64,
+    warns: bool,
 }
 
 fn failure_of(e: &SessionError) -> Failure {
@@ -217,6 +240,7 @@ pub fn App() -> impl IntoView {
         screen: RwSignal::new(Screen::Idle),
         generation: StoredValue::new(0),
         screen_epoch: StoredValue::new(0),
+        deadline: StoredValue::new(None),
         session: StoredValue::new_local(None),
         document: StoredValue::new_local(None),
         config: RwSignal::new(None),
@@ -239,6 +263,7 @@ pub fn App() -> impl IntoView {
     };
     provide_context(kiosk.lang);
     voice::guide(kiosk);
+    gloo_timers::callback::Interval::new(250, move || kiosk.tick()).forget();
     keys::install(kiosk);
     kiosk.watch_usb();
     spawn_local(async move {

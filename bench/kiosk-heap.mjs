@@ -1,0 +1,64 @@
+// The kiosk runs all day: memory after 100 issuances in a row, against the first. Drives the
+// dev build (virtual card) in headless Chromium through the bench stack; prints Markdown.
+// Run by `cargo xtask bench` with KOFU_APP_URL set. Nothing here asserts: it reports.
+import { chromium } from 'playwright-core';
+
+const APP = process.env.KOFU_APP_URL;
+const ROUNDS = Number(process.env.KOFU_HEAP_ROUNDS || 100);
+if (!APP) throw new Error('run with `cargo xtask bench`');
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+});
+const context = await browser.newContext({ locale: 'ja-JP' });
+await context.addInitScript(() => {
+  addEventListener('TrunkApplicationStarted', (e) => { window.__kofuWasm = e.detail.wasm; });
+  // No print job in headless runs: the app's report of the outcome still goes out.
+  window.print = () => {};
+});
+const page = await context.newPage();
+await page.goto(APP);
+await page.locator('button.start').waitFor();
+const cdp = await context.newCDPSession(page);
+
+async function issuance() {
+  await page.locator('button.start').click();
+  await page.locator('input.pin').fill('1234');
+  await page.locator('button.pin-submit').click();
+  await page.locator('button.choice-juminhyo').click();
+  await page.locator('button.next').click();
+  await page.locator('button.confirm').click();
+  await page.locator('button.remove-card').click({ timeout: 30000 });
+  await page.locator('.print-status[data-state="Printed"]').waitFor({ timeout: 30000 });
+  await page.locator('button.done').click();
+  await page.locator('section.thank-you button').click();
+  await page.locator('button.start').waitFor();
+}
+
+async function memory() {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  const wasm = await page.evaluate(() => window.__kofuWasm.memory.buffer.byteLength);
+  return { js: usedSize, wasm };
+}
+
+await issuance(); // warm-up: first-use allocations are not growth
+const before = await memory();
+const started = Date.now();
+for (let i = 0; i < ROUNDS; i++) await issuance();
+const seconds = (Date.now() - started) / 1000;
+const after = await memory();
+await browser.close();
+
+const mb = (bytes) => (bytes / 1048576).toFixed(2);
+const growth = after.js + after.wasm - (before.js + before.wasm);
+console.log('## Kiosk app memory over a day\n');
+console.log(`${ROUNDS} issuances in a row with the virtual card in headless Chromium (${seconds.toFixed(0)} s), after one`);
+console.log('warm-up issuance, garbage collected before each reading. Wasm memory never shrinks; its size is');
+console.log('what the app ever needed at once. Budget: grows ≤ 1 MB.\n');
+console.log('| | JS heap used | wasm memory | total |\n|---|---|---|---|');
+console.log(`| after 1 | ${mb(before.js)} MB | ${mb(before.wasm)} MB | ${mb(before.js + before.wasm)} MB |`);
+console.log(`| after ${ROUNDS + 1} | ${mb(after.js)} MB | ${mb(after.wasm)} MB | ${mb(after.js + after.wasm)} MB |`);
+console.log(`| growth | | | **${mb(growth)} MB** (${growth <= 1048576 ? 'within' : 'over'} budget) |\n`);
