@@ -162,16 +162,10 @@ fn fiscal_years(kiosk: Kiosk) -> impl IntoView {
     let years = (0..FISCAL_YEARS_OFFERED)
         .map(|back| {
             let year = latest - back;
-            let lang = super::text::language();
-            let shown = i18n::fiscal_year(year);
-            let second = shown.clone();
             view! {
                 <button class=format!("toggle year-{year}") aria-pressed=move || (chosen() == year).to_string()
                     on:click=move |_| update_options(kiosk, |o| o.fiscal_year = Some(year))>
-                    <span class="main-text" lang=move || lang.get().code()>{move || shown.render(lang.get())}</span>
-                    <span class="sub-text" lang=move || lang.get().companion().code()>
-                        {move || second.render(lang.get().companion())}
-                    </span>
+                    {phrase_label(i18n::fiscal_year(year))}
                 </button>
             }
         })

@@ -152,6 +152,8 @@ impl Kiosk {
         self.choice.set(CertificateChoice::new(CertificateKind::Juminhyo, 1));
         self.household.set(None);
         self.menu.set(None);
+        // Setting a signal also drops the subscriptions of screens already gone.
+        self.reminders.set(0);
     }
 
     /// "Continue" on the warning: the screen gets its full time again.
@@ -278,14 +280,21 @@ pub fn App() -> impl IntoView {
     view! {
         <main class="kiosk" class:large=move || kiosk.large_text.get() class:contrast=move || kiosk.high_contrast.get()
             data-screen=move || format!("{:?}", kiosk.screen.get())>
-            <header class="title"><Bilingual text=i18n::TITLE/>{voice::controls(kiosk)}{display_modes(kiosk)}</header>
+            // The header and the screen render again when the language changes (ui/text.rs).
+            <header class="title">{move || {
+                kiosk.lang.track();
+                view! { <Bilingual text=i18n::TITLE/>{voice::controls(kiosk)}{display_modes(kiosk)} }
+            }}</header>
             {move || kiosk.warning.get().then(|| view! {
                 <div class="timeout-warning" role="alert">
                     <Bilingual text=i18n::STILL_THERE/>
                     {button(i18n::CONTINUE, "primary keep-going", move || kiosk.keep_going())}
                 </div>
             })}
-            {move || render(kiosk, kiosk.screen.get())}
+            {move || {
+                kiosk.lang.track();
+                render(kiosk, kiosk.screen.get())
+            }}
         </main>
     }
 }
@@ -369,7 +378,7 @@ fn languages(kiosk: Kiosk) -> impl IntoView {
         .map(|lang| {
             view! {
                 <button class=format!("toggle lang lang-{}", lang.code()) lang=lang.code()
-                    aria-pressed=move || (kiosk.lang.get() == lang).to_string()
+                    aria-pressed=(kiosk.lang.get_untracked() == lang).to_string()
                     on:click=move |_| kiosk.lang.set(lang)>{lang.native_name()}</button>
             }
         })

@@ -1,14 +1,17 @@
 //! Catalog text on screen: the chosen language first, a companion language under it
-//! (English under Japanese, Japanese under the others), both following the language
-//! signal, each with its `lang` attribute for screen readers and fonts.
+//! (English under Japanese, Japanese under the others), each with its `lang` attribute for
+//! screen readers and fonts. The text is fixed when a screen renders, and the screen renders
+//! again when the language changes: per-text subscriptions to the language signal, which
+//! changes only on the idle screen, were never released and grew the app with every
+//! transaction (BENCHMARKS.md, kiosk memory).
 
 use leptos::prelude::*;
 
 use crate::i18n::{Lang, Phrase, Text};
 
-/// The kiosk's language for this transaction (provided by `App`).
-pub fn language() -> RwSignal<Lang> {
-    expect_context::<RwSignal<Lang>>()
+/// The kiosk's language for this transaction (provided by `App`), as the screen renders.
+pub fn language() -> Lang {
+    expect_context::<RwSignal<Lang>>().get_untracked()
 }
 
 /// A message as two paragraphs.
@@ -19,40 +22,27 @@ pub fn Bilingual(text: Text) -> impl IntoView {
 
 pub fn phrase(phrase: Phrase) -> impl IntoView {
     let lang = language();
-    let second = phrase.clone();
     view! {
-        <p class="main-text" lang=move || lang.get().code()>{move || phrase.render(lang.get())}</p>
-        <p class="sub-text" lang=move || lang.get().companion().code()>
-            {move || second.render(lang.get().companion())}
-        </p>
+        <p class="main-text" lang=lang.code()>{phrase.render(lang)}</p>
+        <p class="sub-text" lang=lang.companion().code()>{phrase.render(lang.companion())}</p>
     }
 }
 
 /// A phrase as two spans, inside buttons and other inline content.
 pub fn phrase_label(phrase: Phrase) -> impl IntoView {
     let lang = language();
-    let second = phrase.clone();
     view! {
-        <span class="main-text" lang=move || lang.get().code()>{move || phrase.render(lang.get())}</span>
-        <span class="sub-text" lang=move || lang.get().companion().code()>
-            {move || second.render(lang.get().companion())}
-        </span>
+        <span class="main-text" lang=lang.code()>{phrase.render(lang)}</span>
+        <span class="sub-text" lang=lang.companion().code()>{phrase.render(lang.companion())}</span>
     }
 }
 
 /// A message as two spans, for buttons.
 pub fn label(text: Text) -> impl IntoView {
-    let lang = language();
-    view! {
-        <span class="main-text" lang=move || lang.get().code()>{move || text.get(lang.get())}</span>
-        <span class="sub-text" lang=move || lang.get().companion().code()>
-            {move || text.get(lang.get().companion())}
-        </span>
-    }
+    phrase_label(text.into())
 }
 
 /// The chosen language only, for attributes (`aria-label`).
-pub fn plain(text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-    let lang = language();
-    move || text.get(lang.get())
+pub fn plain(text: Text) -> &'static str {
+    text.get(language())
 }
