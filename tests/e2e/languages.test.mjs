@@ -129,6 +129,7 @@ test('a keypad alone carries a resident from the menu to the certificate', async
   await page.waitForFunction(() => document.activeElement?.classList.contains('next'));
   await page.keyboard.press('Enter');
   await screen(page, 'Confirm');
+  await page.waitForFunction(() => document.activeElement?.classList.contains('confirm'));
   await page.keyboard.press('Enter');
   await page.locator('button.remove-card').waitFor({ timeout: 30000 });
   await page.locator('button.remove-card').click();
