@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { webcrypto } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { launch, kioskPage as openKiosk } from './support/kiosk.mjs';
 
 const APP = process.env.KOFU_APP_URL;
 const EDGE = process.env.KOFU_EDGE_URL;
@@ -12,27 +12,10 @@ const FIXTURES = process.env.KOFU_FIXTURES;
 assert.ok(APP && EDGE && FIXTURES, 'run with `cargo xtask test`');
 
 let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function kioskPage() {
-  const context = await browser.newContext({ locale: 'ja-JP' });
-  const page = await context.newPage();
-  const edgeRequests = [];
-  page.on('request', (r) => { if (r.url().startsWith(EDGE)) edgeRequests.push(r.url()); });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(APP);
-  await page.locator('button.start').waitFor();
-  return { page, context, edgeRequests, errors };
-}
+const kioskPage = () => openKiosk(browser);
 
 async function enterPin(page, pin) {
   await page.locator('input.pin').fill(pin);

@@ -125,6 +125,13 @@ impl Kiosk {
         }
     }
 
+    /// The exchange center as configured, and this kiosk's identity; `None` until both are known.
+    fn edge(&self) -> Option<(HttpEdge, crate::session::KioskIdentity)> {
+        let config = self.config.get_untracked()?;
+        let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
+        Some((edge, kiosk_identity()?))
+    }
+
     fn generation(&self) -> u64 {
         self.generation.get_value()
     }
@@ -497,11 +504,10 @@ fn fetch_menu(kiosk: Kiosk) {
     let Some(session) = kiosk.take_session() else { return };
     let generation = kiosk.generation();
     spawn_local(async move {
-        let (Some(config), Some(identity)) = (kiosk.config.get_untracked(), kiosk_identity()) else {
+        let Some((edge, identity)) = kiosk.edge() else {
             kiosk.fail(generation, Failure::Network);
             return;
         };
-        let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
         let menu = session.menu(&edge, &identity, js_sys::Date::now() as u64).await;
         if !kiosk.is_current(generation) {
             return;
@@ -524,13 +530,10 @@ fn fetch_household(kiosk: Kiosk) {
     kiosk.busy.set(true);
     let generation = kiosk.generation();
     spawn_local(async move {
-        let (Some(config), Some(identity), Some(transaction_id)) =
-            (kiosk.config.get_untracked(), kiosk_identity(), random_transaction_id())
-        else {
+        let (Some((edge, identity)), Some(transaction_id)) = (kiosk.edge(), random_transaction_id()) else {
             kiosk.fail(generation, Failure::Network);
             return;
         };
-        let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
         let listed = session.household_list(&edge, &identity, transaction_id, js_sys::Date::now() as u64).await;
         if !kiosk.is_current(generation) {
             return;
@@ -551,13 +554,10 @@ fn issue(kiosk: Kiosk) {
     kiosk.send(Event::Confirmed);
     let generation = kiosk.generation();
     spawn_local(async move {
-        let (Some(config), Some(identity), Some(transaction_id)) =
-            (kiosk.config.get_untracked(), kiosk_identity(), random_transaction_id())
-        else {
+        let (Some((edge, identity)), Some(transaction_id)) = (kiosk.edge(), random_transaction_id()) else {
             kiosk.fail(generation, Failure::Network);
             return;
         };
-        let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
         let choice = kiosk.choice.get_untracked();
         let now = js_sys::Date::now() as u64;
         match session.issue(&edge, &identity, choice, transaction_id, now).await {
@@ -611,12 +611,10 @@ async fn print_and_report(kiosk: Kiosk, generation: u64) {
     let printed = web_sys::window().map(|w| w.print().is_ok()).unwrap_or(false);
     let outcome = if printed { PrintOutcome::Printed } else { PrintOutcome::PrintFailed };
     let document = kiosk.document.with_value(|d| d.as_ref().map(|d| d.document.clone()));
-    let (Some(document), Some(identity), Some(config)) = (document, kiosk_identity(), kiosk.config.get_untracked())
-    else {
+    let (Some(document), Some((edge, identity))) = (document, kiosk.edge()) else {
         kiosk.print_state.set(PrintState::Unreported);
         return;
     };
-    let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
     let reported = report_outcome(&edge, &identity, &document, outcome, js_sys::Date::now() as u64).await;
     if !kiosk.is_current(generation) {
         return;
