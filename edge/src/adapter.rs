@@ -86,6 +86,7 @@ async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> wor
         (Method::Post, "/v1/issue") => issue_route(req, env).await,
         (Method::Post, "/v1/outcome") => outcome_route(req, env).await,
         (Method::Post, "/v1/menu") => menu_route(req, env).await,
+        (Method::Get, "/v1/municipal-keys") => municipal_keys_route(env).await,
         (Method::Get, "/v1/ops/audit/verify") => audit_verify_route(req, env).await,
         (Method::Get, "/v1/ops/audit/report") => audit_report_route(req, env).await,
         (Method::Get, "/v1/ops/audit/export") => audit_export_route(req, env).await,
@@ -159,6 +160,16 @@ async fn menu_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError>
     let backend = D1Backend::new(env)?;
     let menu = crate::core::menu::menu(&config, &backend, &WebCrypto, &body, now()).await?;
     Response::from_json(&menu).map_err(|_| storage("response"))
+}
+
+/// Public: what a verifier needs to check a printed certificate's QR code. Cacheable for
+/// an hour, so a verifier page keeps working through a short outage.
+async fn municipal_keys_route(env: &Env) -> Result<Response, EdgeError> {
+    let backend = D1Backend::new(env)?;
+    let keys = kofu_shared::wire::MunicipalKeys { keys: backend.municipal_keys().await.map_err(EdgeError::Storage)? };
+    let response = Response::from_json(&keys).map_err(|_| storage("response"))?;
+    let _ = response.headers().set("cache-control", "public, max-age=3600");
+    Ok(response)
 }
 
 /// The ops key that signed this request (headers `x-kofu-ops-key`, `-time`, `-signature`).
@@ -413,6 +424,24 @@ impl Backend for D1Backend {
         let statement = self.db.prepare("SELECT id, store FROM kiosks");
         let rows: Vec<Row> = statement.all().await.map_err(d1_err)?.results().map_err(d1_err)?;
         Ok(rows.into_iter().map(|r| (r.id, r.store)).collect())
+    }
+
+    async fn municipal_keys(&self) -> Result<Vec<kofu_shared::wire::MunicipalKey>, BackendError> {
+        #[derive(Deserialize)]
+        struct Row {
+            code: String,
+            name: String,
+            public_key: String,
+        }
+        let statement = self.db.prepare("SELECT code, name, public_key FROM municipalities ORDER BY code");
+        let rows: Vec<Row> = statement.all().await.map_err(d1_err)?.results().map_err(d1_err)?;
+        rows.into_iter()
+            .map(|r| {
+                let code = MunicipalityCode::parse(&r.code).map_err(|_| BackendError::BadUpstream)?;
+                let key = Bytes::decode(&r.public_key).map_err(|_| BackendError::BadUpstream)?;
+                Ok(kofu_shared::printed::key(code, &r.name, &key))
+            })
+            .collect()
     }
 
     async fn revoke_kiosk(&self, id: &str) -> Result<bool, BackendError> {

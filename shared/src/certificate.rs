@@ -275,9 +275,36 @@ pub struct TaxBody {
     pub taxed: bool,
 }
 
+/// 2026年11月26日: the date in Japan (UTC+9, no daylight saving) of Unix milliseconds.
+/// Days to civil date by hand (Hinnant's algorithm): a date crate would cost the kiosk
+/// bundle far more than these lines.
+pub fn japanese_date(unix_ms: u64) -> String {
+    const JST_MS: u64 = 9 * 3_600_000;
+    let days = ((unix_ms + JST_MS) / 86_400_000) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year}年{month}月{day}日")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_in_japan_time() {
+        assert_eq!(japanese_date(0), "1970年1月1日");
+        // 2026-11-25 15:00 UTC is already the 26th in Japan.
+        assert_eq!(japanese_date(1_795_618_800_000), "2026年11月26日");
+        assert_eq!(japanese_date(1_795_618_799_999), "2026年11月25日");
+        assert_eq!(japanese_date(951_782_400_000), "2000年2月29日");
+        assert_eq!(japanese_date(1_767_193_200_000), "2026年1月1日");
+    }
 
     #[test]
     fn options_fit_only_their_kind() {

@@ -188,6 +188,21 @@ pub struct Document {
     pub body: DocumentBody,
 }
 
+/// `GET /v1/municipal-keys`: every municipality's published document-signing key, so a
+/// printed certificate's QR code can be checked by anyone (`crate::printed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MunicipalKeys {
+    pub keys: Vec<MunicipalKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MunicipalKey {
+    pub code: MunicipalityCode,
+    pub name: String,
+    /// P-256, SEC1 or SubjectPublicKeyInfo DER.
+    pub public_key: Bytes,
+}
+
 /// `POST /v1/menu` body: after the PIN, what this card's holder may be offered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -24,9 +24,22 @@ fn computed() -> Vec<(&'static str, String)> {
             "reply_key_from_ikm_32x07",
             hex::encode(kofu_shared::seal::ReplyKey::derive_for_tests(&[7u8; 32]).public_bytes()),
         ),
+        ("base45_ietf", base45::encode(b"ietf!")),
+        ("qr_line_example", qr_line_example()),
         ("check_digit_12231", MunicipalityCode::check_digit([1, 2, 2, 3, 1]).to_string()),
         ("check_digit_42000", MunicipalityCode::check_digit([4, 2, 0, 0, 0]).to_string()),
     ]
+}
+
+fn qr_line_example() -> String {
+    let document = br#"{"example":1}"#;
+    let key = p256_signing_key(include_bytes!("../../fixtures/test-only/municipal-122319.key.der")).unwrap();
+    let signature = p256_sign(&key, &municipal_message(document));
+    let signed =
+        kofu_shared::wire::SignedDocument { document: document.to_vec().into(), signature: signature.to_vec().into() };
+    let mut lines = kofu_shared::printed::qr_lines(MunicipalityCode::parse("122319").unwrap(), &signed);
+    assert_eq!(lines.len(), 1);
+    lines.remove(0)
 }
 
 fn documented(name: &str) -> Option<&'static str> {

@@ -231,3 +231,22 @@ fn the_menu_lists_the_municipality_kinds_and_fees() {
     });
     assert!(matches!(rogue, Err(SessionError::Edge(EdgeCallError::Refused(ErrorCode::CardCertificateUntrusted)))));
 }
+
+/// The keys a verifier of printed certificates needs, from the center's directory through
+/// workerd: every municipality's document key, public and cacheable.
+#[test]
+fn the_center_publishes_each_municipality_document_key() {
+    let url = format!("{}/v1/municipal-keys", kofu_tests::env("KOFU_EDGE_URL"));
+    let mut response = kofu_tests::agent().get(&url).call().unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers().get("cache-control").unwrap(), "public, max-age=3600");
+    let keys: kofu_shared::wire::MunicipalKeys =
+        serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap();
+    for (code, name) in [("122319", "印西市"), ("131016", "千代田区")] {
+        let listed = keys.keys.iter().find(|k| k.code.to_string() == code).unwrap_or_else(|| panic!("{code} listed"));
+        assert_eq!(listed.name, name);
+        let published = kofu_shared::signing::p256_public_key(&listed.public_key.0).unwrap();
+        let fixture = kofu_tests::fixture(&format!("municipal-{code}.pub.der"));
+        assert_eq!(published, kofu_shared::signing::p256_public_key(&fixture).unwrap());
+    }
+}

@@ -94,6 +94,10 @@ pub trait Backend {
 
     async fn municipality(&self, code: MunicipalityCode) -> Result<Option<MunicipalityRecord>, BackendError>;
 
+    /// Every registered municipality's document-signing key (enabled or not: its papers
+    /// stay checkable), by code.
+    async fn municipal_keys(&self) -> Result<Vec<kofu_shared::wire::MunicipalKey>, BackendError>;
+
     /// Records a transaction before it is forwarded; `false` if its id is already known.
     async fn record_transaction(&self, record: &TransactionRecord, now: u64) -> Result<bool, BackendError>;
 

@@ -99,6 +99,17 @@ impl Backend for MemoryBackend {
         Ok(self.municipalities.borrow().get(&code).cloned())
     }
 
+    async fn municipal_keys(&self) -> Result<Vec<kofu_shared::wire::MunicipalKey>, BackendError> {
+        let mut keys: Vec<_> = self
+            .municipalities
+            .borrow()
+            .values()
+            .map(|m| kofu_shared::printed::key(m.code, &m.name, &m.public_key))
+            .collect();
+        keys.sort_by_key(|k| k.code.to_string());
+        Ok(keys)
+    }
+
     async fn record_transaction(&self, record: &TransactionRecord, _now: u64) -> Result<bool, BackendError> {
         let mut transactions = self.transactions.borrow_mut();
         if transactions.contains_key(&record.transaction_id) {
