@@ -3,6 +3,7 @@
 
 pub mod flow;
 pub mod i18n;
+pub mod qr;
 pub mod session;
 
 #[cfg(feature = "dev")]

@@ -89,14 +89,9 @@ pub struct VerifiedDocument {
 }
 
 impl VerifiedDocument {
-    /// `document.signature.key`, each unpadded base64url.
-    pub fn signed_payload(&self) -> String {
-        format!(
-            "{}.{}.{}",
-            Bytes::encode(&self.signed.document.0),
-            Bytes::encode(&self.signed.signature.0),
-            Bytes::encode(&self.municipality_key.0)
-        )
+    /// The printed QR codes' text: signature and exact document bytes (`kofu_shared::printed`).
+    pub fn qr_lines(&self) -> Vec<String> {
+        kofu_shared::printed::qr_lines(self.municipality, &self.signed)
     }
 }
 

@@ -2,26 +2,14 @@
 // English, in headless Chromium: 0 violations.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { launch, kioskPage, APP, EDGE } from './support/kiosk.mjs';
+import { audit } from './support/axe.mjs';
 
 assert.ok(APP, 'run with `cargo xtask test`');
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-async function audit(page, label) {
-  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
-    await page.addScriptTag({ path: AXE });
-  }
-  const result = await page.evaluate(() =>
-    window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
-  assert.deepEqual(found, [], `${label}: axe violations`);
-  return result.passes.length;
-}
 
 for (const lang of ['ja', 'en']) {
   test(`every screen passes axe (${lang})`, async () => {

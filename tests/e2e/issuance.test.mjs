@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { webcrypto } from 'node:crypto';
 import { launch, kioskPage as openKiosk } from './support/kiosk.mjs';
+import { readQrLine } from './support/base45.mjs';
 
 const APP = process.env.KOFU_APP_URL;
 const EDGE = process.env.KOFU_EDGE_URL;
@@ -21,8 +22,6 @@ async function enterPin(page, pin) {
   await page.locator('input.pin').fill(pin);
   await page.locator('button.pin-submit').click();
 }
-
-const b64url = (s) => Buffer.from(s, 'base64url');
 
 // The signing rule of docs/PROTOCOL.md: label ‖ 0x00 ‖ (u32be length ‖ part)*.
 function signedMessage(label, part) {
@@ -51,13 +50,13 @@ test('a resident gets a 住民票の写し with the virtual card, and the kiosk 
   assert.equal(await page.locator('.certificate .name').textContent(), '木下 花子');
   assert.equal(await page.locator('.certificate .address').textContent(), '千葉県印西市大森二丁目3番地5');
 
-  // Check the municipal signature ourselves, with the municipality's key from the fixtures.
-  const payload = await page.locator('code.signed-document').textContent();
-  const [documentB64, signatureB64] = payload.split('.');
-  const document = b64url(documentB64);
+  // The printed QR code's signed document: check the municipal signature ourselves, with
+  // the municipality's key from the fixtures.
+  const { code, signature, document } = readQrLine(await page.locator('code.signed-document').textContent());
+  assert.equal(code, '122319');
   const key = await webcrypto.subtle.importKey('spki', readFileSync(`${FIXTURES}/municipal-122319.pub.der`),
     { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
-  const valid = await webcrypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, b64url(signatureB64),
+  const valid = await webcrypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-256' }, key, signature,
     signedMessage('kofu/v1/municipal-document', document));
   assert.ok(valid, 'municipal signature verifies');
   const parsed = JSON.parse(document.toString('utf8'));

@@ -47,11 +47,15 @@ pub fn bench() -> Result {
     let release_dist = root().join("target/bench-dist");
     run(build::small_wasm(Command::new("trunk").args(["build", "--release", "--dist"]).arg(&release_dist)))?;
     let app = total_gzip(&files(&release_dist, &["_bg.wasm", ".js"])?)?;
+    let verify_dist = root().join("target/bench-dist-verify");
+    build::verify_page(&verify_dist)?;
+    let verify = total_gzip(&files(&verify_dist, &["_bg.wasm", ".js"])?)?;
     let worker = total_gzip(&files(&root().join("edge/build"), &["_bg.wasm", ".js"])?)?;
     build::worker(build::Worker::Lab)?;
     let rows = [
         ("kiosk app (release), wasm + js, gzip", app),
         ("edge worker bundle (deployed build), wasm + js, gzip", worker),
+        ("/verify page (its own bundle), wasm + js, gzip", verify),
     ];
     let mut table = String::from("| what | measured | budget | within |\n|---|---|---|---|\n");
     for (what, bytes) in rows {

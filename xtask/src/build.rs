@@ -37,7 +37,18 @@ pub fn worker(kind: Worker) -> Result {
 /// The kiosk app with the virtual card (dev feature) into dist/. Trunk's wasm-opt strips
 /// the names (index.html): stripping in rustc would hide the wasm features from wasm-bindgen.
 pub fn app() -> Result {
-    run(small_wasm(Command::new("trunk").args(["build", "--release", "--features", "dev"])))
+    run(small_wasm(Command::new("trunk").args(["build", "--release", "--features", "dev"])))?;
+    verify_page(&root().join("dist/verify"))
+}
+
+/// The /verify page, its own small bundle beside the kiosk app (after it: Trunk empties
+/// its dist directory, and the app's is the parent).
+pub fn verify_page(dist: &std::path::Path) -> Result {
+    run(small_wasm(
+        Command::new("trunk")
+            .args(["build", "verify/index.html", "--release", "--public-url", "/verify/", "--dist"])
+            .arg(dist),
+    ))
 }
 
 /// Size over speed for what ships as wasm: the budgets are 250 KB gzip each.

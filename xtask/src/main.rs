@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Some("setup") => tools::ensure(tools::Need::All),
         Some("dev") => dev(),
         Some("test") => test(),
+        Some("e2e") => e2e(&args[1..]),
         Some("bench") => tools::ensure(tools::Need::Dev).and_then(|()| bench::bench()),
         Some("deploy") => deploy::deploy(&args[1..]),
         Some("ops") => ops::ops(&args[1..]),
@@ -30,7 +31,7 @@ fn main() -> ExitCode {
             Some(Err(_)) => Err(String::from("usage: cargo xtask fuzz [seconds per target]")),
         },
         _ => Err(String::from(
-            "usage: cargo xtask setup|dev|test|bench|fuzz [seconds]|deploy --env <staging|production> [--dry-run]",
+            "usage: cargo xtask setup|dev|test|e2e [file…] [--repeat N]|bench|fuzz [seconds]|deploy --env <staging|production> [--dry-run]",
         )),
     };
     match outcome {
@@ -85,6 +86,8 @@ fn test() -> Result {
         "kofu-app",
         "-p",
         "kofu-edge",
+        "-p",
+        "kofu-verify",
         "--target",
         "wasm32-unknown-unknown",
         "--features",
@@ -98,17 +101,7 @@ fn test() -> Result {
     // A short pass over every parser of reader and card input; `cargo xtask fuzz` goes longer.
     fuzz::fuzz(10)?;
     build::all()?;
-    // The virtual CCID reader behind the browser tests' fake navigator.usb, and the
-    // deliberately broken municipal server in front of 千代田区.
-    run(Command::new("cargo").args([
-        "build",
-        "-p",
-        "kofu-tests",
-        "--bin",
-        "virtual-ccid",
-        "--bin",
-        "broken-municipal",
-    ]))?;
+    build_test_bins()?;
     let stack = stack::Stack::start(stack::Mode::Test)?;
     let env = stack.env();
     let stack_tests = run(Command::new("cargo").args(["test", "-p", "kofu-tests"]).envs(env.clone()));
@@ -116,5 +109,39 @@ fn test() -> Result {
     let dir = stack.dir.clone();
     drop(stack);
     browser_tests?;
+    privacy::check_logs(&dir)
+}
+
+/// The virtual CCID reader behind the browser tests' fake navigator.usb, and the
+/// deliberately broken municipal server in front of 千代田区.
+fn build_test_bins() -> Result {
+    run(Command::new("cargo").args(["build", "-p", "kofu-tests", "--bin", "virtual-ccid", "--bin", "broken-municipal"]))
+}
+
+/// `cargo xtask e2e [FILE…] [--repeat N]`: only the browser tests (all, or the given
+/// files) against a fresh test stack, N times — for chasing a flaky test.
+fn e2e(args: &[String]) -> Result {
+    let mut files = Vec::new();
+    let mut repeat = 1u32;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg == "--repeat" {
+            repeat = args.next().and_then(|n| n.parse().ok()).ok_or("usage: --repeat N")?;
+        } else {
+            files.push(arg.clone());
+        }
+    }
+    if files.is_empty() {
+        files.push("tests/e2e/".into());
+    }
+    tools::ensure(tools::Need::All)?;
+    build::all()?;
+    build_test_bins()?;
+    let stack = stack::Stack::start(stack::Mode::Test)?;
+    let env = stack.env();
+    let outcome = (0..repeat).try_for_each(|_| run(Command::new("node").arg("--test").args(&files).envs(env.clone())));
+    let dir = stack.dir.clone();
+    drop(stack);
+    outcome?;
     privacy::check_logs(&dir)
 }

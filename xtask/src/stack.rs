@@ -332,9 +332,15 @@ fn serve_static(server: tiny_http::Server, dist: PathBuf, config: String) {
         let response = if path == "config.json" {
             respond(config.clone().into_bytes(), "application/json")
         } else {
-            let name = if path.is_empty() { "index.html" } else { path.as_str() };
-            // No traversal: a plain file name in dist/ only.
-            if name.contains('/') || name.contains("..") {
+            // The /verify page lives in dist/verify/.
+            let name = match path.as_str() {
+                "" => "index.html",
+                "verify" | "verify/" => "verify/index.html",
+                other => other,
+            };
+            let file = name.strip_prefix("verify/").unwrap_or(name);
+            // No traversal: a plain file name in dist/ or dist/verify/ only.
+            if file.contains('/') || file.contains("..") {
                 not_found()
             } else {
                 match std::fs::read(dist.join(name)) {

@@ -4,11 +4,7 @@
 use kofu_shared::wire::{Document, DocumentBody, InkanBody, JuminhyoBody, TaxBody};
 use leptos::prelude::*;
 
-/// 2026年11月26日 from Unix milliseconds, in the kiosk's (Japan) time.
-fn japanese_date(ms: u64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    format!("{}年{}月{}日", date.get_full_year(), date.get_month() + 1, date.get_date())
-}
+use kofu_shared::certificate::japanese_date;
 
 fn yen(amount: u64) -> String {
     // Thousands separators, as amounts are printed.
@@ -23,7 +19,7 @@ fn yen(amount: u64) -> String {
     format!("{out}円")
 }
 
-pub fn article(document: &Document, payload: String) -> impl IntoView {
+pub fn article(document: &Document, qr_lines: Vec<String>) -> impl IntoView {
     let (body, attest) = match &document.body {
         DocumentBody::Juminhyo(b) => (juminhyo(b).into_any(), juminhyo_attest(b)),
         DocumentBody::Inkan(b) => (inkan(b).into_any(), "この写しは、登録されている印影と相違ないことを証明する。"),
@@ -32,11 +28,7 @@ pub fn article(document: &Document, payload: String) -> impl IntoView {
         // Never reaches printing: `Session::issue` refuses a body that is not a certificate.
         DocumentBody::HouseholdList(_) => (().into_any(), ""),
     };
-    let title = match &document.body {
-        DocumentBody::Kazei(b) if !b.taxed => "非課税証明書",
-        DocumentBody::Kazei(_) => "課税証明書",
-        _ => document.kind.title_ja(),
-    };
+    let title = kofu_shared::printed::title(document);
     let mayor = if document.municipality_name.ends_with('区') { "区長" } else { "市長" };
     let microtext = format!("{}・", document.serial).repeat(24);
     view! {
@@ -49,7 +41,11 @@ pub fn article(document: &Document, payload: String) -> impl IntoView {
                 {format!("{}  {}{}", japanese_date(document.issued_at), document.municipality_name, mayor)}
             </p>
             <p class="serial">{format!("証明書番号 {}", document.serial)}</p>
-            <code class="signed-document" hidden=true>{payload}</code>
+            <div class="qr-codes">
+                {qr_lines.iter().map(|line| super::qr::code(line)).collect_view()}
+                <p class="qr-note">"QRコードで電子署名を確認できます（/verify）"</p>
+            </div>
+            <code class="signed-document" hidden=true>{qr_lines.join("\n")}</code>
             <div class="microtext" aria-hidden="true">{microtext}</div>
         </article>
     }
@@ -63,72 +59,81 @@ fn juminhyo_attest(b: &JuminhyoBody) -> &'static str {
     }
 }
 
+/// One printed line: label, value, and the value's class (what tests and styles find).
+type Row = (&'static str, String, &'static str);
+
+/// Every kind's fields go through this one list: one view type for all of them keeps the
+/// kiosk bundle small (each distinct `view!` shape is its own code).
+fn list(class: &'static str, rows: Vec<Row>) -> impl IntoView {
+    let rows = rows
+        .into_iter()
+        .map(|(label, value, class)| view! { <dt>{label}</dt><dd class=class>{value}</dd> })
+        .collect_view();
+    view! { <dl class=class>{rows}</dl> }
+}
+
+fn optional(rows: &mut Vec<Row>, label: &'static str, value: &Option<String>, class: &'static str) {
+    if let Some(value) = value {
+        rows.push((label, value.clone(), class));
+    }
+}
+
 fn juminhyo(b: &JuminhyoBody) -> impl IntoView {
     let members = b
         .members
         .iter()
         .map(|m| {
-            view! {
-                <section class="member">
-                    <dl>
-                        <dt>"氏名"</dt><dd class="name">{m.name.clone()}</dd>
-                        <dt>"ふりがな"</dt><dd>{m.name_kana.clone()}</dd>
-                        <dt>"生年月日"</dt><dd>{m.birth_date.clone()}</dd>
-                        <dt>"性別"</dt><dd>{m.sex.clone()}</dd>
-                        {m.relationship.clone().map(|r| view! { <dt>"続柄"</dt><dd class="relationship">{r}</dd> })}
-                        <dt>"住民となった日"</dt><dd>{m.resident_since.clone()}</dd>
-                        {m.honseki.clone().map(|h| view! { <dt>"本籍"</dt><dd class="honseki">{h}</dd> })}
-                        {m.hittousha.clone().map(|h| view! { <dt>"筆頭者"</dt><dd class="hittousha">{h}</dd> })}
-                        {m.individual_number.clone().map(|n| view! { <dt>"個人番号"</dt><dd>{n}</dd> })}
-                    </dl>
-                </section>
-            }
+            let mut rows = vec![
+                ("氏名", m.name.clone(), "name"),
+                ("ふりがな", m.name_kana.clone(), ""),
+                ("生年月日", m.birth_date.clone(), ""),
+                ("性別", m.sex.clone(), ""),
+            ];
+            optional(&mut rows, "続柄", &m.relationship, "relationship");
+            rows.push(("住民となった日", m.resident_since.clone(), ""));
+            optional(&mut rows, "本籍", &m.honseki, "honseki");
+            optional(&mut rows, "筆頭者", &m.hittousha, "hittousha");
+            optional(&mut rows, "個人番号", &m.individual_number, "");
+            view! { <section class="member">{list("", rows)}</section> }
         })
         .collect_view();
-    view! {
-        <dl class="household">
-            <dt>"住所"</dt><dd class="address">{b.address.clone()}</dd>
-            {b.householder.clone().map(|h| view! { <dt>"世帯主"</dt><dd class="householder">{h}</dd> })}
-        </dl>
-        {members}
-    }
+    let mut household = vec![("住所", b.address.clone(), "address")];
+    optional(&mut household, "世帯主", &b.householder, "householder");
+    view! { {list("household", household)}{members} }
 }
 
 fn inkan(b: &InkanBody) -> impl IntoView {
     // An <img> never runs script: the SVG is shown as a picture, not inserted as markup.
     let src = format!("data:image/svg+xml;charset=utf-8,{}", js_sys::encode_uri_component(&b.seal_svg));
+    let rows = vec![
+        ("登録番号", b.registration_number.clone(), "registration"),
+        ("氏名", b.name.clone(), "name"),
+        ("ふりがな", b.name_kana.clone(), ""),
+        ("生年月日", b.birth_date.clone(), ""),
+        ("性別", b.sex.clone(), ""),
+        ("住所", b.address.clone(), "address"),
+    ];
     view! {
         <div class="seal-impression"><img class="seal" src=src alt="登録印影"/></div>
-        <dl>
-            <dt>"登録番号"</dt><dd class="registration">{b.registration_number.clone()}</dd>
-            <dt>"氏名"</dt><dd class="name">{b.name.clone()}</dd>
-            <dt>"ふりがな"</dt><dd>{b.name_kana.clone()}</dd>
-            <dt>"生年月日"</dt><dd>{b.birth_date.clone()}</dd>
-            <dt>"性別"</dt><dd>{b.sex.clone()}</dd>
-            <dt>"住所"</dt><dd class="address">{b.address.clone()}</dd>
-        </dl>
+        {list("", rows)}
     }
 }
 
 fn tax(b: &TaxBody, with_tax: bool) -> impl IntoView {
     let fiscal_ja = crate::i18n::fiscal_year(b.fiscal_year).render(crate::i18n::Lang::Ja);
-    let taxes = with_tax.then(|| {
-        view! {
-            <dt>"市町村民税"</dt><dd class="municipal-tax">{yen(b.municipal_tax)}</dd>
-            <dt>"道府県民税"</dt><dd class="prefectural-tax">{yen(b.prefectural_tax)}</dd>
-        }
-    });
-    view! {
-        <dl>
-            <dt>"年度"</dt><dd class="fiscal-year">{format!("{fiscal_ja}（{}年分）", b.fiscal_year - 1)}</dd>
-            <dt>"氏名"</dt><dd class="name">{b.name.clone()}</dd>
-            <dt>"生年月日"</dt><dd>{b.birth_date.clone()}</dd>
-            <dt>"住所"</dt><dd class="address">{b.address.clone()}</dd>
-            <dt>"合計所得金額"</dt><dd class="total-income">{yen(b.total_income)}</dd>
-            <dt>"給与所得"</dt><dd>{yen(b.salary_income)}</dd>
-            <dt>"所得控除額"</dt><dd>{yen(b.deductions)}</dd>
-            <dt>"課税標準額"</dt><dd>{yen(b.taxable_income)}</dd>
-            {taxes}
-        </dl>
+    let mut rows = vec![
+        ("年度", format!("{fiscal_ja}（{}年分）", b.fiscal_year - 1), "fiscal-year"),
+        ("氏名", b.name.clone(), "name"),
+        ("生年月日", b.birth_date.clone(), ""),
+        ("住所", b.address.clone(), "address"),
+        ("合計所得金額", yen(b.total_income), "total-income"),
+        ("給与所得", yen(b.salary_income), ""),
+        ("所得控除額", yen(b.deductions), ""),
+        ("課税標準額", yen(b.taxable_income), ""),
+    ];
+    if with_tax {
+        rows.push(("市町村民税", yen(b.municipal_tax), "municipal-tax"));
+        rows.push(("道府県民税", yen(b.prefectural_tax), "prefectural-tax"));
     }
+    list("", rows)
 }

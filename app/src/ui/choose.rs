@@ -55,14 +55,25 @@ pub fn choose(kiosk: Kiosk) -> impl IntoView {
 fn toggle(
     text: i18n::Text,
     class: &'static str,
-    pressed: impl Fn() -> bool + Send + Sync + Copy + 'static,
+    pressed: impl Fn() -> bool + Send + Sync + 'static,
     on_click: impl Fn() + 'static,
-) -> impl IntoView {
+) -> AnyView {
+    any_toggle(text, class, std::sync::Arc::new(pressed), Box::new(on_click))
+}
+
+/// One toggle view for every call site (boxed closures): one copy of its code in the bundle.
+fn any_toggle(
+    text: i18n::Text,
+    class: &'static str,
+    pressed: std::sync::Arc<dyn Fn() -> bool + Send + Sync>,
+    on_click: Box<dyn Fn()>,
+) -> AnyView {
     view! {
         <button class=format!("toggle {class}") aria-pressed=move || pressed().to_string() on:click=move |_| on_click()>
             {label(text)}
         </button>
     }
+    .into_any()
 }
 
 fn update_options(kiosk: Kiosk, f: impl FnOnce(&mut CertificateOptions)) {

@@ -4,6 +4,7 @@
 mod certificate;
 mod choose;
 mod keys;
+mod qr;
 mod reader;
 mod text;
 mod voice;
@@ -306,8 +307,14 @@ pub fn App() -> impl IntoView {
     }
 }
 
-fn button(text: Text, class: &'static str, on_click: impl Fn() + 'static) -> impl IntoView {
-    view! { <button class=class on:click=move |_| on_click()>{label(text)}</button> }
+fn button(text: Text, class: &'static str, on_click: impl Fn() + 'static) -> AnyView {
+    any_button(text, class, Box::new(on_click))
+}
+
+/// One button view for every call site (a boxed handler): the bundle keeps one copy of
+/// its code instead of one per closure type.
+fn any_button(text: Text, class: &'static str, on_click: Box<dyn Fn()>) -> AnyView {
+    view! { <button class=class on:click=move |_| on_click()>{label(text)}</button> }.into_any()
 }
 
 fn render(kiosk: Kiosk, screen: Screen) -> AnyView {
@@ -655,7 +662,7 @@ fn dev_remove_button(kiosk: Kiosk) -> impl IntoView {
 fn dev_remove_button(_: Kiosk) -> impl IntoView {}
 
 fn certificate(kiosk: Kiosk) -> impl IntoView {
-    let shown = kiosk.document.with_value(|d| d.as_ref().map(|d| (d.document.clone(), d.signed_payload())));
+    let shown = kiosk.document.with_value(|d| d.as_ref().map(|d| (d.document.clone(), d.qr_lines())));
     let Some((document, payload)) = shown else {
         return view! { <section><Bilingual text=i18n::DOCUMENT_REJECTED/></section> }.into_any();
     };

@@ -26,18 +26,40 @@ export async function kioskPage(browser) {
   return { page, context, edgeRequests, errors };
 }
 
+/// What the kiosk shows now, for a failing step's message (fictional test residents only).
+export async function screenNow(page) {
+  return page.locator('main').evaluate((main) => main.innerText.replace(/\s+/g, ' ').slice(0, 400))
+    .catch((e) => `(no screen: ${e.message})`);
+}
+
+/// Runs the steps; a failure says which screen the kiosk was on.
+export async function onScreen(page, steps) {
+  try {
+    return await steps();
+  } catch (e) {
+    e.message += `\nthe kiosk showed: ${await screenNow(page)}`;
+    throw e;
+  }
+}
+
 /// Card in, PIN, the certificate menu: the kiosk then shows the chosen kind's options.
 export async function chooseWithCard(page, card, kind) {
-  await page.locator('select.virtual-card').selectOption(String(card));
-  await page.locator('button.start').click();
-  await page.locator('input.pin').fill('1234');
-  await page.locator('button.pin-submit').click();
-  await page.locator(`button.choice-${kind}`).click();
-  await page.locator('button.next').waitFor();
+  await onScreen(page, async () => {
+    await page.locator('select.virtual-card').selectOption(String(card));
+    await page.locator('button.start').click();
+    await page.locator('input.pin').fill('1234');
+    await page.locator('button.pin-submit').click();
+    await page.locator(`button.choice-${kind}`).click();
+    await page.locator('button.next').waitFor();
+  });
 }
 
 /// From the options screen: confirm, take the card, and wait for the printed certificate.
 export async function confirmAndTake(page) {
+  await onScreen(page, () => confirmAndTakeSteps(page));
+}
+
+async function confirmAndTakeSteps(page) {
   await page.locator('button.next').click();
   await page.locator('button.confirm').click();
   await page.locator('button.remove-card').waitFor({ timeout: 30000 });
