@@ -55,6 +55,8 @@ pub async fn load_config() -> Result<AppConfig, EdgeCallError> {
     request::<(), AppConfig>("GET", "config.json", None).await
 }
 
+const EDGE_TIMEOUT_MS: u32 = 25_000;
+
 async fn request<B: Serialize, R: DeserializeOwned>(
     method: &str,
     url: &str,
@@ -62,6 +64,9 @@ async fn request<B: Serialize, R: DeserializeOwned>(
 ) -> Result<R, EdgeCallError> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
+    // A center that does not answer is a failure the resident is told about, not a screen
+    // that waits until its own timeout. Longer than the center's upstream timeout (10 s).
+    init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(EDGE_TIMEOUT_MS)));
     if let Some(body) = body {
         let json = serde_json::to_string(body).map_err(|_| EdgeCallError::Malformed)?;
         init.set_body(&JsValue::from_str(&json));

@@ -208,8 +208,15 @@ impl Kiosk {
         let now = js_sys::Date::now();
         if now >= deadline.end_at {
             self.deadline.set_value(None);
+            // Issued but never printed (the card was not taken out): void it, no fee.
+            let unprinted = (self.screen.get_untracked() == Screen::RemoveCard)
+                .then(|| self.document.with_value(|d| d.as_ref().map(|d| d.document.clone())))
+                .flatten();
             self.erase();
             self.send(Event::TimedOut);
+            if let Some(document) = unprinted {
+                spawn_local(void_unprinted(*self, document));
+            }
         } else if now >= deadline.warn_at && deadline.warns && !self.warning.get_untracked() {
             self.warning.set(true);
         }
@@ -604,6 +611,15 @@ async fn wait_for_card_removal(kiosk: Kiosk, generation: u64) {
             return;
         }
         TimeoutFuture::new(250).await;
+    }
+}
+
+/// Tells the municipality (through the center) that an issued document was never printed,
+/// so its register voids the issuance. The resident is gone; nothing is shown.
+async fn void_unprinted(kiosk: Kiosk, document: kofu_shared::wire::Document) {
+    if let Some((edge, identity)) = kiosk.edge() {
+        let _ =
+            report_outcome(&edge, &identity, &document, PrintOutcome::PrintFailed, js_sys::Date::now() as u64).await;
     }
 }
 
