@@ -66,6 +66,25 @@ pub async fn report_outcome<E: EdgeApi>(
     edge.outcome(&OutcomeEnvelope { report: report.into(), kiosk_signature: signature.to_vec().into() }).await
 }
 
+/// What one signed request asks the municipality for.
+struct Asked {
+    choice: CertificateChoice,
+    purpose: Purpose,
+    transaction_id: [u8; limits::TRANSACTION_ID_BYTES],
+    now_ms: u64,
+}
+
+/// Where an issuance is, in the order the steps begin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum IssueStep {
+    /// The card signs the request (keep it still).
+    Card,
+    /// The center forwards it; the municipality issues.
+    Municipality,
+    /// The sealed answer is opened and its signature and binding checked.
+    Checking,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {
     #[error(transparent)]
@@ -157,7 +176,21 @@ impl<T: CardTransport> Session<T> {
         transaction_id: [u8; limits::TRANSACTION_ID_BYTES],
         now_ms: u64,
     ) -> Result<VerifiedDocument, SessionError> {
-        let verified = self.ask(edge, kiosk, choice.clone(), Purpose::Issue, transaction_id, now_ms).await?;
+        self.issue_showing(edge, kiosk, choice, transaction_id, now_ms, &|_| {}).await
+    }
+
+    /// [`Self::issue`], telling `progress` each step as it begins (the processing screen).
+    pub async fn issue_showing<E: EdgeApi>(
+        &mut self,
+        edge: &E,
+        kiosk: &KioskIdentity,
+        choice: CertificateChoice,
+        transaction_id: [u8; limits::TRANSACTION_ID_BYTES],
+        now_ms: u64,
+        progress: &dyn Fn(IssueStep),
+    ) -> Result<VerifiedDocument, SessionError> {
+        let asked = Asked { choice: choice.clone(), purpose: Purpose::Issue, transaction_id, now_ms };
+        let verified = self.ask(edge, kiosk, asked, progress).await?;
         check_choice(&verified.document, &choice)?;
         Ok(verified)
     }
@@ -172,7 +205,8 @@ impl<T: CardTransport> Session<T> {
         now_ms: u64,
     ) -> Result<Vec<HouseholdListMember>, SessionError> {
         let choice = CertificateChoice::new(CertificateKind::Juminhyo, 1);
-        let verified = self.ask(edge, kiosk, choice, Purpose::HouseholdList, transaction_id, now_ms).await?;
+        let asked = Asked { choice, purpose: Purpose::HouseholdList, transaction_id, now_ms };
+        let verified = self.ask(edge, kiosk, asked, &|_| {}).await?;
         match &verified.document.body {
             DocumentBody::HouseholdList(list) => Ok(list.members.clone()),
             _ => Err(SessionError::Document(DocumentError::NotWhatWasAsked)),
@@ -183,11 +217,11 @@ impl<T: CardTransport> Session<T> {
         &mut self,
         edge: &E,
         kiosk: &KioskIdentity,
-        choice: CertificateChoice,
-        purpose: Purpose,
-        transaction_id: [u8; limits::TRANSACTION_ID_BYTES],
-        now_ms: u64,
+        asked: Asked,
+        progress: &dyn Fn(IssueStep),
     ) -> Result<VerifiedDocument, SessionError> {
+        let Asked { choice, purpose, transaction_id, now_ms } = asked;
+        progress(IssueStep::Card);
         let challenge = edge.challenge(&kiosk.kiosk_id).await?;
         if challenge.challenge.0.len() != limits::CHALLENGE_BYTES {
             return Err(SessionError::BadChallenge);
@@ -208,7 +242,9 @@ impl<T: CardTransport> Session<T> {
         let request_bytes = serde_json::to_vec(&request).map_err(|_| SessionError::BadChallenge)?;
         let card_signature = self.jpki.sign_digest_info(&card_digest_info(&request_bytes)).await?;
         let envelope = sign_envelope(request_bytes, card_signature, &kiosk.key);
+        progress(IssueStep::Municipality);
         let response = edge.issue(&envelope).await?;
+        progress(IssueStep::Checking);
         let (document, signed) = open_answer(&response, &expected_binding(&request), &reply_key)?;
         Ok(VerifiedDocument {
             document,

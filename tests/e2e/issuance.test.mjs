@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { webcrypto } from 'node:crypto';
 import { launch, kioskPage as openKiosk } from './support/kiosk.mjs';
 import { readQrLine } from './support/base45.mjs';
+import { audit } from './support/axe.mjs';
 
 const APP = process.env.KOFU_APP_URL;
 const EDGE = process.env.KOFU_EDGE_URL;
@@ -149,3 +150,30 @@ async function waitUntil(condition, ms = 10000) {
     assert.ok(Date.now() - start < ms, 'timed out waiting');
   }
 }
+
+test('cancel while the municipality is issuing: nothing shown, and the late answer is voided', async () => {
+  const { page, context, edgeRequests, errors } = await kioskPage();
+  // Hold the request a moment at the kiosk's side, so the resident can cancel meanwhile.
+  await page.route('**/v1/issue', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  await page.locator('button.start').click();
+  await enterPin(page, '1234');
+  // The menu tells the municipality's hours (the test directory: around the clock).
+  await page.locator('.hours .times').getByText('0:00–24:00').waitFor();
+  await page.locator('button.choice-juminhyo').click();
+  await page.locator('button.next').click();
+  await page.locator('button.confirm').click();
+  await page.locator('.steps li.current').getByText('市区町村に証明書を請求しています').waitFor();
+  assert.equal(await page.locator('.steps li.done').count(), 1, 'the card has signed');
+  await audit(page, 'processing');
+  await page.locator('section.processing button.cancel').click();
+  await page.locator('button.start').waitFor();
+  await waitUntil(() => edgeRequests.filter((u) => u.endsWith('/v1/outcome')).length === 1);
+  assert.equal(await page.locator('article.certificate').count(), 0);
+  assert.equal(await page.getByText('木下').count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+

@@ -2,7 +2,7 @@
 //! SQLite database, driven by the kiosk app's own session code over HTTP.
 
 use futures_executor::block_on;
-use kofu_app::session::{EdgeCallError, Session, SessionError};
+use kofu_app::session::{EdgeCallError, IssueStep, Session, SessionError};
 use kofu_card::{Pin, PinState, VerifyOutcome};
 use kofu_shared::wire::{CertificateChoice, CertificateKind, DocumentBody, Health, IssueEnvelope};
 use kofu_shared::{ApiError, ErrorCode};
@@ -26,7 +26,14 @@ fn issue_recorded(card_name: &str, n: u64) -> (Issued, RecordingEdge) {
         let (mut session, state) = Session::start(card(card_name)).await?;
         assert_eq!(state, PinState::TriesLeft(3));
         assert_eq!(session.verify_pin(Pin::parse("1234").unwrap()).await?, VerifyOutcome::Verified);
-        session.issue(&edge, &dev_kiosk(), choice(), fresh_transaction_id(n), now_ms()).await
+        let steps = std::cell::RefCell::new(Vec::new());
+        let record = |step| steps.borrow_mut().push(step);
+        let issued =
+            session.issue_showing(&edge, &dev_kiosk(), choice(), fresh_transaction_id(n), now_ms(), &record).await;
+        if issued.is_ok() {
+            assert_eq!(steps.into_inner(), [IssueStep::Card, IssueStep::Municipality, IssueStep::Checking]);
+        }
+        issued
     });
     (result, edge)
 }

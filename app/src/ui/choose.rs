@@ -22,25 +22,30 @@ pub fn choose(kiosk: Kiosk) -> impl IntoView {
     // Only what the municipality offers, each with its fee; one closed now is shown disabled.
     let items = move || match kiosk.menu.get() {
         None => view! { <div class="loading" role="status"><Bilingual text=i18n::LOADING_MENU/></div> }.into_any(),
-        Some(menu) => menu
-            .items
-            .into_iter()
-            .map(|item| {
-                let kind = item.kind;
-                let fee = item
-                    .fee_per_copy
-                    .map(|yen| view! { <span class="fee">{phrase_label(i18n::fee_per_copy(yen))}</span> });
-                view! {
-                    <button class=format!("primary choice-{}", kind.as_str()) disabled=!item.available_now
-                        on:click=move |_| pick(kind)>
-                        {label(i18n::kind(kind))}
-                        {fee}
-                        {(!item.available_now).then(|| view! { <span class="closed">{label(i18n::CLOSED_NOW)}</span> })}
-                    </button>
-                }
-            })
-            .collect_view()
-            .into_any(),
+        Some(menu) => {
+            let buttons = menu
+                .items
+                .into_iter()
+                .map(|item| {
+                    let kind = item.kind;
+                    let fee = item
+                        .fee_per_copy
+                        .map(|yen| view! { <span class="fee">{phrase_label(i18n::fee_per_copy(yen))}</span> });
+                    view! {
+                        <button class=format!("primary choice-{}", kind.as_str()) disabled=!item.available_now
+                            on:click=move |_| pick(kind)>
+                            {label(i18n::kind(kind))}
+                            {fee}
+                            {(!item.available_now).then(|| view! { <span class="closed">{label(i18n::CLOSED_NOW)}</span> })}
+                        </button>
+                    }
+                })
+                .collect_view();
+            // The municipality's hours (the same for every kind today).
+            let times = format!("{}–{}", clock(menu.open_minute), clock(menu.close_minute));
+            view! { {buttons}<p class="hours">{label(i18n::SERVICE_HOURS)}<span class="times">{times}</span></p> }
+                .into_any()
+        }
     };
     view! {
         <section>
@@ -49,6 +54,11 @@ pub fn choose(kiosk: Kiosk) -> impl IntoView {
             {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
         </section>
     }
+}
+
+/// 6:30 from minutes after midnight (JST); 24:00 for the end of the day.
+fn clock(minute: u16) -> String {
+    format!("{}:{:02}", minute / 60, minute % 60)
 }
 
 /// A button that shows whether its option is on (`aria-pressed`).

@@ -60,8 +60,8 @@ fn back(kiosk: Kiosk) {
             kiosk.erase();
             kiosk.send(Event::Done);
         }
-        // Once issuing has begun, Back does nothing: the card and print steps must finish.
-        Screen::Processing | Screen::RemoveCard | Screen::Certificate | Screen::Idle => {}
+        // Once the document is issued, Back does nothing: the card and print steps must finish.
+        Screen::RemoveCard | Screen::Certificate | Screen::Idle => {}
         _ => {
             kiosk.erase();
             kiosk.send(Event::Cancel);

@@ -20,7 +20,7 @@ use crate::edge_client::{AppConfig, HttpEdge, load_config};
 use crate::flow::{Event, Failure, Screen};
 use crate::i18n::{self, Lang, Text};
 use crate::reader::{Card, SharedReader};
-use crate::session::{EdgeCallError, Session, SessionError, VerifiedDocument, report_outcome};
+use crate::session::{EdgeCallError, IssueStep, Session, SessionError, VerifiedDocument, report_outcome};
 use reader::{ReaderState, reader_status};
 use text::{Bilingual, label, phrase, plain};
 
@@ -78,6 +78,8 @@ struct Kiosk {
     menu: RwSignal<Option<MenuResponse>>,
     /// How often the remove-card reminder has repeated in this transaction.
     reminders: RwSignal<u32>,
+    /// Where the issuance is, on the processing screen.
+    step: RwSignal<Option<IssueStep>>,
     /// Display modes for residents who cannot see the screen well.
     large_text: RwSignal<bool>,
     high_contrast: RwSignal<bool>,
@@ -162,6 +164,7 @@ impl Kiosk {
         self.menu.set(None);
         // Setting a signal also drops the subscriptions of screens already gone.
         self.reminders.set(0);
+        self.step.set(None);
     }
 
     /// "Continue" on the warning: the screen gets its full time again.
@@ -275,6 +278,7 @@ pub fn App() -> impl IntoView {
         voice: RwSignal::new(true),
         menu: RwSignal::new(None),
         reminders: RwSignal::new(0),
+        step: RwSignal::new(None),
         large_text: RwSignal::new(false),
         high_contrast: RwSignal::new(false),
     };
@@ -294,7 +298,7 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <main class="kiosk" class:large=move || kiosk.large_text.get() class:contrast=move || kiosk.high_contrast.get()
-            data-screen=move || format!("{:?}", kiosk.screen.get())>
+            data-screen=move || test_hook(&kiosk.screen.get())>
             // The header and the screen render again when the language changes (ui/text.rs).
             <header class="title">{move || {
                 kiosk.lang.track();
@@ -312,6 +316,18 @@ pub fn App() -> impl IntoView {
             }}
         </main>
     }
+}
+
+/// What the browser tests read off the page (`data-screen`, `data-failure`): the state's
+/// Debug text in dev builds; empty in a release kiosk, which then carries no Debug code
+/// for its screens and error codes.
+#[cfg(feature = "dev")]
+fn test_hook(state: &impl std::fmt::Debug) -> String {
+    format!("{state:?}")
+}
+#[cfg(not(feature = "dev"))]
+fn test_hook(_: &impl std::fmt::Debug) -> String {
+    String::new()
 }
 
 fn button(text: Text, class: &'static str, on_click: impl Fn() + 'static) -> AnyView {
@@ -339,7 +355,7 @@ fn render(kiosk: Kiosk, screen: Screen) -> AnyView {
         Screen::Choose => choose::choose(kiosk).into_any(),
         Screen::Options => choose::options(kiosk).into_any(),
         Screen::Confirm => choose::confirm(kiosk).into_any(),
-        Screen::Processing => view! { <section><Bilingual text=i18n::PROCESSING/></section> }.into_any(),
+        Screen::Processing => processing(kiosk).into_any(),
         Screen::RemoveCard => remove_card(kiosk).into_any(),
         Screen::Certificate => certificate(kiosk).into_any(),
         Screen::ThankYou => view! {
@@ -574,9 +590,14 @@ fn issue(kiosk: Kiosk) {
         };
         let choice = kiosk.choice.get_untracked();
         let now = js_sys::Date::now() as u64;
-        match session.issue(&edge, &identity, choice, transaction_id, now).await {
-            // Timed out or cancelled meanwhile: the document is dropped, never shown.
-            Ok(_) if !kiosk.is_current(generation) => {}
+        let progress = move |step| {
+            if kiosk.is_current(generation) {
+                kiosk.step.set(Some(step));
+            }
+        };
+        match session.issue_showing(&edge, &identity, choice, transaction_id, now, &progress).await {
+            // Cancelled or timed out meanwhile: never shown; the municipality voids it.
+            Ok(late) if !kiosk.is_current(generation) => void_unprinted(kiosk, late.document.clone()).await,
             Ok(document) => {
                 kiosk.document.set_value(Some(document));
                 kiosk.put_session(session);
@@ -586,6 +607,38 @@ fn issue(kiosk: Kiosk) {
             Err(e) => kiosk.fail(generation, failure_of(&e)),
         }
     });
+}
+
+/// The issuance's steps as they happen, and Cancel: an answer that comes after a cancel
+/// is never shown, and is reported unprinted so nothing is charged.
+fn processing(kiosk: Kiosk) -> impl IntoView {
+    // One closure renders the list anew at each step (three times): cheaper in the bundle
+    // than a reactive class per item.
+    let steps = move || {
+        let now = kiosk.step.get();
+        [
+            (IssueStep::Card, i18n::STEP_CARD),
+            (IssueStep::Municipality, i18n::STEP_MUNICIPALITY),
+            (IssueStep::Checking, i18n::STEP_CHECKING),
+        ]
+        .map(|(step, text)| {
+            let class = match now {
+                Some(now) if now == step => "current",
+                Some(now) if now > step => "done",
+                _ => "",
+            };
+            view! { <li class=class>{label(text)}</li> }
+        })
+        .into_iter()
+        .collect_view()
+    };
+    view! {
+        <section class="processing">
+            <Bilingual text=i18n::PROCESSING/>
+            <ol class="steps">{steps}</ol>
+            {button(i18n::CANCEL, "secondary cancel", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
+        </section>
+    }
 }
 
 /// DESIGN.md step 9: the certificate is shown (printed) only once the card is out.
@@ -714,7 +767,7 @@ fn failed(kiosk: Kiosk, failure: Failure) -> impl IntoView {
         _ => "",
     };
     view! {
-        <section class="error" data-code=code data-failure=format!("{failure:?}")>
+        <section class="error" data-code=code data-failure=test_hook(&failure)>
             <Bilingual text=text/>
             {button(i18n::BACK_TO_START, "primary", move || { kiosk.erase(); kiosk.send(Event::Done); })}
         </section>
