@@ -10,7 +10,9 @@ use worker::{AbortSignal, Cors, D1Database, Date, Env, Fetch, Headers, Method, R
 use crate::core::audit::{AuditEntry, AuditRecord};
 use crate::core::challenge::create_challenge;
 use crate::core::issue::issue;
-use crate::core::ops::{OpsCredentials, authorize, enroll_kiosk, register_municipality, revoke_kiosk, verify_audit};
+use crate::core::ops::{
+    OpsCredentials, authorize_once, enroll_kiosk, register_municipality, revoke_kiosk, verify_audit,
+};
 use crate::core::outcome::report_outcome;
 use crate::core::verify::webcrypto::WebCrypto;
 use crate::core::{
@@ -173,7 +175,7 @@ async fn municipal_keys_route(env: &Env) -> Result<Response, EdgeError> {
 }
 
 /// The ops key that signed this request (headers `x-kofu-ops-key`, `-time`, `-signature`).
-async fn ops_caller(req: &mut Request, config: &EdgeConfig, body: &[u8]) -> Result<String, EdgeError> {
+async fn ops_caller(req: &mut Request, env: &Env, config: &EdgeConfig, body: &[u8]) -> Result<String, EdgeError> {
     let header = |name: &str| req.headers().get(name).ok().flatten().ok_or(EdgeError::OpsUnauthorized);
     let key_id = header("x-kofu-ops-key")?;
     let time_ms = header("x-kofu-ops-time")?.parse().map_err(|_| EdgeError::OpsUnauthorized)?;
@@ -185,13 +187,15 @@ async fn ops_caller(req: &mut Request, config: &EdgeConfig, body: &[u8]) -> Resu
         None => req.path(),
     };
     let credentials = OpsCredentials { key_id: &key_id, time_ms, signature: &signature };
-    let id = authorize(&WebCrypto, &config.ops_keys, &method, &target, body, &credentials, now()).await?;
+    let backend = D1Backend::new(env)?;
+    let id =
+        authorize_once(&WebCrypto, &backend, &config.ops_keys, &method, &target, body, &credentials, now()).await?;
     Ok(id.to_owned())
 }
 
 async fn audit_verify_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
     let config = config(env)?;
-    let operator = ops_caller(req, &config, &[]).await?;
+    let operator = ops_caller(req, env, &config, &[]).await?;
     let verification = verify_audit(&D1Backend::new(env)?).await?;
     worker::console_log!("ops {operator}: audit verify, {} verified", verification.verified);
     Response::from_json(&verification).map_err(|_| storage("response"))
@@ -215,7 +219,7 @@ fn query_number(req: &Request, name: &str) -> Option<u64> {
 /// `GET /v1/ops/audit/report?from=MS&to=MS`: the inspection report for that period.
 async fn audit_report_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
     let config = config(env)?;
-    let operator = ops_caller(req, &config, &[]).await?;
+    let operator = ops_caller(req, env, &config, &[]).await?;
     let bound = |name: &str| query_number(req, name).ok_or(EdgeError::Malformed("period"));
     let (from, to) = (bound("from")?, bound("to")?);
     if from > to {
@@ -229,7 +233,7 @@ async fn audit_report_route(req: &mut Request, env: &Env) -> Result<Response, Ed
 /// `GET /v1/ops/audit/export?from_seq=N&limit=M`: a page of the trail, for keeping a copy.
 async fn audit_export_route(req: &mut Request, env: &Env) -> Result<Response, EdgeError> {
     let config = config(env)?;
-    let operator = ops_caller(req, &config, &[]).await?;
+    let operator = ops_caller(req, env, &config, &[]).await?;
     let from_seq = query_number(req, "from_seq").unwrap_or(1);
     let limit = query_number(req, "limit").map_or(crate::core::ops::EXPORT_PAGE, |l| l.min(u64::from(u32::MAX)) as u32);
     let records = crate::core::ops::export_audit(&D1Backend::new(env)?, from_seq, limit).await?;
@@ -241,7 +245,7 @@ async fn audit_export_route(req: &mut Request, env: &Env) -> Result<Response, Ed
 async fn directory_route(req: &mut Request, env: &Env, path: &str) -> Result<Response, EdgeError> {
     let body = read_body(req).await?;
     let config = config(env)?;
-    let operator = ops_caller(req, &config, &body).await?;
+    let operator = ops_caller(req, env, &config, &body).await?;
     let backend = D1Backend::new(env)?;
     let (kiosk_id, municipality, action) = match path {
         "/v1/ops/kiosks" => (enroll_kiosk(&backend, &body).await?, None, "kiosk_enrolled"),
@@ -424,6 +428,23 @@ impl Backend for D1Backend {
         let statement = self.db.prepare("SELECT id, store FROM kiosks");
         let rows: Vec<Row> = statement.all().await.map_err(d1_err)?.results().map_err(d1_err)?;
         Ok(rows.into_iter().map(|r| (r.id, r.store)).collect())
+    }
+
+    async fn first_use_of_ops_request(
+        &self,
+        digest: &[u8; 32],
+        expires_at: u64,
+        now: u64,
+    ) -> Result<bool, BackendError> {
+        // Few ops calls: forgetting the expired ones on each call keeps the table tiny.
+        self.execute("DELETE FROM ops_requests WHERE expires_at < ?1", &[(now as f64).into()]).await?;
+        let inserted = self
+            .execute(
+                "INSERT INTO ops_requests (digest, expires_at) VALUES (?1, ?2) ON CONFLICT (digest) DO NOTHING",
+                &[hex::encode(digest).into(), (expires_at as f64).into()],
+            )
+            .await?;
+        Ok(inserted == 1)
     }
 
     async fn municipal_keys(&self) -> Result<Vec<kofu_shared::wire::MunicipalKey>, BackendError> {

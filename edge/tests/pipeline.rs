@@ -314,6 +314,20 @@ fn ops_requests_are_signed_and_the_audit_check_finds_a_changed_record() {
     assert_eq!(call("ops-dev", "GET", t - 300_001, &stale), Err(EdgeError::OpsUnauthorized));
     assert_eq!(EdgeError::OpsUnauthorized.code(), ErrorCode::OpsUnauthorized);
 
+    // Each signed request is good once, whatever form its signature takes.
+    use kofu_edge::core::ops::authorize_once;
+    let once = |time_ms: u64, signature: &[u8]| {
+        let credentials = OpsCredentials { key_id: "ops-dev", time_ms, signature };
+        let path = "/v1/ops/audit/verify";
+        block_on(authorize_once(&RustCrypto, &backend, &config.ops_keys, "GET", path, b"", &credentials, t))
+            .map(str::to_owned)
+    };
+    assert_eq!(once(t, &signature), Ok("ops-dev".to_owned()));
+    assert_eq!(once(t, &signature), Err(EdgeError::OpsUnauthorized), "a replay");
+    assert_eq!(once(t, &high_s(&signature)), Err(EdgeError::OpsUnauthorized), "a replay with s flipped");
+    let later = p256_sign(&ops_key, &ops_message("GET", "/v1/ops/audit/verify", t + 1, b""));
+    assert_eq!(once(t + 1, &later), Ok("ops-dev".to_owned()), "a new request");
+
     for _ in 0..3 {
         let (_, _, body) = kiosk_request(&config, &backend, "card-1");
         block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap();
@@ -588,4 +602,14 @@ fn an_unreachable_municipality_is_retried_once() {
     let (_, _, body) = kiosk_request(&config, &backend, "card-1");
     let err = block_on(issue(&config, &backend, &RustCrypto, &body, now())).unwrap_err();
     assert_eq!(err.code(), ErrorCode::MunicipalityUnavailable);
+}
+
+/// The other valid form of an ECDSA signature: (r, n − s).
+fn high_s(signature: &[u8]) -> Vec<u8> {
+    let signature = p256::ecdsa::Signature::from_slice(signature).unwrap();
+    let (r, s) = signature.split_scalars();
+    use p256::elliptic_curve::PrimeField;
+    let flipped = p256::ecdsa::Signature::from_scalars(r.to_repr(), (-*s).to_repr()).unwrap();
+    assert_ne!(flipped.to_bytes().as_slice(), signature.to_bytes().as_slice());
+    flipped.to_bytes().to_vec()
 }

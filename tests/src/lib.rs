@@ -141,7 +141,12 @@ pub fn now_ms() -> u64 {
 /// The ops headers for `method path body`, signed with the TEST-ONLY dev operator key.
 pub fn ops_headers(method: &str, path: &str, body: &[u8]) -> [(&'static str, String); 3] {
     let key = kofu_shared::signing::p256_signing_key(&fixture("ops-dev.key.der")).unwrap();
-    let time = now_ms();
+    // A signed request is good once: two identical calls in one millisecond need two times.
+    use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = now_ms();
+    let previous = LAST.fetch_update(SeqCst, SeqCst, |last| Some(now.max(last + 1))).unwrap_or(0);
+    let time = now.max(previous + 1);
     let signature = kofu_shared::signing::p256_sign(&key, &kofu_edge::core::ops::ops_message(method, path, time, body));
     [
         ("x-kofu-ops-key", "ops-dev".into()),

@@ -73,8 +73,21 @@ fn an_operator_enrolls_and_revokes_a_kiosk() {
     .to_string();
     // Unsigned: refused; signed: enrolled, and the kiosk may ask for challenges.
     assert_eq!(post(&format!("{edge}/v1/ops/kiosks"), enrollment.as_bytes()).0, 401);
-    let (status, body) = kofu_tests::ops_post("/v1/ops/kiosks", enrollment.as_bytes());
+    let headers = kofu_tests::ops_headers("POST", "/v1/ops/kiosks", enrollment.as_bytes());
+    let send = || {
+        let mut request = kofu_tests::agent().post(&format!("{edge}/v1/ops/kiosks"));
+        for (name, value) in &headers {
+            request = request.header(*name, value);
+        }
+        let mut response = request.send(enrollment.as_bytes()).unwrap();
+        (response.status().as_u16(), response.body_mut().read_to_vec().unwrap())
+    };
+    let (status, body) = send();
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    // The same signed request again, inside its time window: a replay, refused.
+    let (status, body) = send();
+    assert_eq!(status, 401);
+    assert!(String::from_utf8_lossy(&body).contains("ops_unauthorized"));
     let challenge = serde_json::json!({ "kiosk_id": id }).to_string();
     assert_eq!(post(&format!("{edge}/v1/challenges"), challenge.as_bytes()).0, 200);
     let (status, _) =

@@ -121,6 +121,15 @@ pub trait Backend {
     /// Registers a municipality or updates it (ops API).
     async fn put_municipality(&self, municipality: &MunicipalityRecord) -> Result<(), BackendError>;
 
+    /// Remembers a signed ops request (SHA-256 of its signed message) until `expires_at`;
+    /// `false` if it was already seen: a replay. Atomic, like `consume_challenge`.
+    async fn first_use_of_ops_request(
+        &self,
+        digest: &[u8; 32],
+        expires_at: u64,
+        now: u64,
+    ) -> Result<bool, BackendError>;
+
     /// Counts one request against `key`'s window; `false` when the limit is reached.
     async fn take_rate(&self, key: &str, limit: super::rate::Limit, now: u64) -> Result<bool, BackendError>;
 

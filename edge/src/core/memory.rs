@@ -35,6 +35,8 @@ pub struct MemoryBackend {
     rates: RefCell<HashMap<String, super::rate::Window>>,
     /// kiosk id → store, as enrolled through the ops API.
     pub stores: RefCell<HashMap<String, String>>,
+    /// Signed ops requests seen: digest → until when it is remembered.
+    ops_requests: RefCell<HashMap<[u8; 32], u64>>,
 }
 
 impl MemoryBackend {
@@ -50,11 +52,23 @@ impl MemoryBackend {
             rates: RefCell::default(),
             stores: RefCell::default(),
             transactions: RefCell::default(),
+            ops_requests: RefCell::default(),
         }
     }
 }
 
 impl Backend for MemoryBackend {
+    async fn first_use_of_ops_request(
+        &self,
+        digest: &[u8; 32],
+        expires_at: u64,
+        now: u64,
+    ) -> Result<bool, BackendError> {
+        let mut seen = self.ops_requests.borrow_mut();
+        seen.retain(|_, until| *until >= now);
+        Ok(seen.insert(*digest, expires_at).is_none())
+    }
+
     async fn kiosk(&self, id: &str) -> Result<Option<KioskRecord>, BackendError> {
         Ok(self.kiosks.borrow().get(id).cloned())
     }

@@ -26,7 +26,7 @@ pub const SERVICE: &str = "kofu-edge";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The D1 migrations (edge/migrations) this build expects applied; `GET /v1/health` reports
 /// whether the database is there, so a deploy that forgot `migrations apply` shows at once.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 #[cfg(test)]
 mod tests {

@@ -70,6 +70,29 @@ pub async fn authorize<'k, V: Verifier>(
     Ok(&key.id)
 }
 
+/// [`authorize`], and each signed request is good once: the same request replayed inside
+/// the time window is refused with the same answer as a bad signature. Keyed by the signed
+/// message, not the signature (an ECDSA signature has a second valid form).
+#[allow(clippy::too_many_arguments)] // the request's parts, as `authorize` takes them
+pub async fn authorize_once<'k, V: Verifier, B: Backend>(
+    verifier: &V,
+    backend: &B,
+    keys: &'k [OpsKey],
+    method: &str,
+    path: &str,
+    body: &[u8],
+    credentials: &OpsCredentials<'_>,
+    now_ms: u64,
+) -> Result<&'k str, EdgeError> {
+    let id = authorize(verifier, keys, method, path, body, credentials, now_ms).await?;
+    let digest = kofu_shared::signing::sha256(&ops_message(method, path, credentials.time_ms, body));
+    let until = credentials.time_ms + OPS_WINDOW_MS;
+    match backend.first_use_of_ops_request(&digest, until, now_ms).await.map_err(EdgeError::Storage)? {
+        true => Ok(id),
+        false => Err(EdgeError::OpsUnauthorized),
+    }
+}
+
 /// The audit chain checked from its first record to its last.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditVerification {
