@@ -46,7 +46,7 @@ async function scannedFromPdf(page) {
   }
 }
 
-async function verifyPage(text) {
+async function verifyPage(text, shot = false) {
   const context = await browser.newContext({ locale: 'ja-JP' });
   const page = await context.newPage();
   const errors = [];
@@ -58,6 +58,9 @@ async function verifyPage(text) {
   await page.locator('#result[data-verdict]').waitFor();
   const verdict = await page.locator('#result').getAttribute('data-verdict');
   await audit(page, `/verify (${verdict})`);
+  if (process.env.KOFU_SCREENSHOTS && shot) {
+    await page.screenshot({ path: `${process.env.KOFU_SCREENSHOTS}/verify-${verdict}.png`, fullPage: true });
+  }
   const shown = (await page.locator('#result').innerText()).replace(/\s+/g, ' ');
   await context.close();
   assert.deepEqual(errors, []);
@@ -88,12 +91,12 @@ test('the printed 印鑑登録証明書 carries a QR code that /verify accepts, 
   await kiosk.context.close();
   assert.deepEqual(kiosk.errors, []);
 
-  const genuine = await verifyPage(scanned);
+  const genuine = await verifyPage(scanned, true);
   assert.equal(genuine.verdict, 'valid', genuine.shown);
   for (const expected of ['印西市が発行', '印鑑登録証明書', serial, '木下 花子', '第']) {
     assert.ok(genuine.shown.includes(expected), `${expected} in ${genuine.shown}`);
   }
-  const altered = await verifyPage(withOneByteChanged(scanned));
+  const altered = await verifyPage(withOneByteChanged(scanned), true);
   assert.equal(altered.verdict, 'invalid');
   assert.ok(altered.shown.includes('署名が一致しません'), altered.shown);
 });
