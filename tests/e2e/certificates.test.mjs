@@ -99,16 +99,10 @@ test('印鑑登録証明書 carries the registered seal image', async () => {
 });
 
 test('the printed certificate: one A4 page with the anti-copy ground, micro-text and the seal', async () => {
-  // The kiosk's own window.print() would hold the page's print job: the test prints instead.
-  const context = await browser.newContext({ locale: 'ja-JP' });
-  await context.addInitScript(() => { window.print = () => {}; });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(APP);
+  const kiosk = await kioskPage(browser, { printing: true });
+  const { page } = kiosk;
   await chooseWithCard(page, 1, 'inkan');
   await confirmAndTake(page);
-  const kiosk = { page, context, errors };
   await page.emulateMedia({ media: 'print' });
   const article = page.locator('article.certificate');
   assert.match(await article.evaluate((e) => getComputedStyle(e).backgroundImage), /svg.*%E8%A4%87%E5%86%99|svg.*複写/s);

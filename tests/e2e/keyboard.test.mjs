@@ -56,6 +56,22 @@ for (const lang of ['ja', 'en']) {
     await page.keyboard.press('Enter');
   }
 
+  const focusIs = (page, cls) => page.waitForFunction((c) => document.activeElement?.classList.contains(c), cls);
+
+  /// Card in, the right PIN, and the menu's arrival (its first certificate focused).
+  async function toMenu(page, card) {
+    await begin(page, card);
+    await pin(page, '1234');
+    await onScreen(page, 'Choose');
+    await focusIs(page, 'choice-juminhyo');
+  }
+
+  /// Enter on the focused confirmation: the request goes out.
+  async function confirm(page) {
+    await focusIs(page, 'confirm');
+    await page.keyboard.press('Enter');
+  }
+
   test(`keypad only (${lang}): every path, from issuance to each cancel, timeout, PIN and refusal`, async () => {
     const { page, context, edgeRequests, errors } = await kioskPage(browser);
     // 10 % of the standard timeouts, so the time-outs below take seconds.
@@ -85,18 +101,14 @@ for (const lang of ['ja', 'en']) {
   async function walk(page, outcomes) {
 
     // 1. A certificate, two copies: menu, options, confirmation with the fee, card out, print.
-    await begin(page, 1);
-    await pin(page, '1234');
-    await onScreen(page, 'Choose');
-    await page.waitForFunction(() => document.activeElement?.classList.contains('choice-juminhyo'));
+    await toMenu(page, 1);
     await page.keyboard.press('Enter');
     await onScreen(page, 'Options');
     await press(page, 'copies-more');
     await press(page, 'next');
     await onScreen(page, 'Confirm');
     await see(page, t.fee.replace('{n}', '400'));
-    await page.waitForFunction(() => document.activeElement?.classList.contains('confirm'));
-    await page.keyboard.press('Enter');
+    await confirm(page);
     await onScreen(page, 'RemoveCard');
     await see(page, t.remove_card);
     await press(page, 'remove-card');
@@ -118,15 +130,12 @@ for (const lang of ['ja', 'en']) {
     await see(page, t.pin_wrong_other.replace('{n}', '2'));
     await pin(page, '1234');
     await onScreen(page, 'Choose');
-    await page.waitForFunction(() => document.activeElement?.classList.contains('choice-juminhyo'));
+    await focusIs(page, 'choice-juminhyo');
     await page.keyboard.press('Escape');
     await onScreen(page, 'Idle');
 
     // 4. Escape steps back from the confirmation to the options to the menu, then cancels.
-    await begin(page, 1);
-    await pin(page, '1234');
-    await onScreen(page, 'Choose');
-    await page.waitForFunction(() => document.activeElement?.classList.contains('choice-juminhyo'));
+    await toMenu(page, 1);
     await page.keyboard.press('Enter');
     await onScreen(page, 'Options');
     await press(page, 'next');
@@ -149,16 +158,12 @@ for (const lang of ['ja', 'en']) {
     await onScreen(page, 'Idle');
 
     // 6. A refusal, in plain words; Enter goes back to the start.
-    await begin(page, 2);
-    await pin(page, '1234');
-    await onScreen(page, 'Choose');
     // The menu's arrival puts the focus on its first item; then the arrows.
-    await page.waitForFunction(() => document.activeElement?.classList.contains('choice-juminhyo'));
+    await toMenu(page, 2);
     await press(page, 'choice-inkan');
     await onScreen(page, 'Options');
     await press(page, 'next');
-    await page.waitForFunction(() => document.activeElement?.classList.contains('confirm'));
-    await page.keyboard.press('Enter');
+    await confirm(page);
     await page.locator('section.error[data-code="no_seal_registration"]').waitFor({ timeout: 30000 });
     await see(page, t.error_no_seal_registration);
     await page.keyboard.press('Enter');
@@ -172,14 +177,10 @@ for (const lang of ['ja', 'en']) {
 
     // 8. The card is never taken out: reminded, warned, then abandoned and voided.
     const before = outcomes();
-    await begin(page, 1);
-    await pin(page, '1234');
-    await onScreen(page, 'Choose');
-    await page.waitForFunction(() => document.activeElement?.classList.contains('choice-juminhyo'));
+    await toMenu(page, 1);
     await page.keyboard.press('Enter');
     await press(page, 'next');
-    await page.waitForFunction(() => document.activeElement?.classList.contains('confirm'));
-    await page.keyboard.press('Enter');
+    await confirm(page);
     await onScreen(page, 'RemoveCard');
     await page.locator('.timeout-warning').waitFor({ timeout: 30000 });
     await onScreen(page, 'Idle');

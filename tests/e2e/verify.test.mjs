@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, chooseWithCard, confirmAndTake, APP } from './support/kiosk.mjs';
+import { launch, kioskPage, chooseWithCard, confirmAndTake, APP } from './support/kiosk.mjs';
 import { base45Decode, base45Encode } from './support/base45.mjs';
 import { audit } from './support/axe.mjs';
 
@@ -16,17 +16,6 @@ assert.ok(APP, 'run with `cargo xtask test`');
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-/// A kiosk page whose own window.print() does nothing, so the test can print to PDF.
-async function printingKiosk() {
-  const context = await browser.newContext({ locale: 'ja-JP' });
-  await context.addInitScript(() => { window.print = () => {}; });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(APP);
-  return { page, context, errors };
-}
 
 /// The QR codes' text as a scanner reads them off the printed page.
 async function scannedFromPdf(page) {
@@ -78,7 +67,7 @@ function withOneByteChanged(line) {
 }
 
 test('the printed 印鑑登録証明書 carries a QR code that /verify accepts, and refuses with one byte changed', async () => {
-  const kiosk = await printingKiosk();
+  const kiosk = await kioskPage(browser, { printing: true });
   const { page } = kiosk;
   await chooseWithCard(page, 1, 'inkan');
   await confirmAndTake(page);
@@ -102,7 +91,7 @@ test('the printed 印鑑登録証明書 carries a QR code that /verify accepts, 
 });
 
 test('a household 住民票, the largest document, still reads back from paper and verifies', async () => {
-  const kiosk = await printingKiosk();
+  const kiosk = await kioskPage(browser, { printing: true });
   const { page } = kiosk;
   await chooseWithCard(page, 1, 'juminhyo');
   await page.locator('button.scope-household').click();

@@ -14,8 +14,11 @@ export async function launch() {
   });
 }
 
-export async function kioskPage(browser) {
+/// A fresh kiosk page. `printing`: the kiosk's own window.print() does nothing (it would
+/// hold the page's print job), so the test can print to PDF itself.
+export async function kioskPage(browser, { printing = false } = {}) {
   const context = await browser.newContext({ locale: 'ja-JP' });
+  if (printing) await context.addInitScript(() => { window.print = () => {}; });
   const page = await context.newPage();
   const edgeRequests = [];
   page.on('request', (r) => { if (r.url().startsWith(EDGE)) edgeRequests.push(r.url()); });
