@@ -3,16 +3,16 @@
 
 mod certificate;
 mod choose;
+mod issuing;
 mod keys;
 mod qr;
 mod reader;
+mod start;
 mod text;
 mod voice;
 
-use gloo_timers::future::TimeoutFuture;
-use kofu_card::{CardError, Pin, TransportError};
-use kofu_shared::wire::{CertificateChoice, CertificateKind, HouseholdListMember, MenuResponse, PrintOutcome};
-use leptos::html::Input;
+use kofu_card::{CardError, TransportError};
+use kofu_shared::wire::{CertificateChoice, CertificateKind, HouseholdListMember, MenuResponse};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -20,9 +20,11 @@ use crate::edge_client::{AppConfig, HttpEdge, load_config};
 use crate::flow::{Event, Failure, Screen};
 use crate::i18n::{self, Lang, Text};
 use crate::reader::{Card, SharedReader};
-use crate::session::{EdgeCallError, IssueStep, Session, SessionError, VerifiedDocument, report_outcome};
+use crate::session::{EdgeCallError, IssueStep, Session, SessionError, VerifiedDocument};
+use issuing::*;
 use reader::{ReaderState, reader_status};
-use text::{Bilingual, label, phrase, plain};
+use start::*;
+use text::{Bilingual, label};
 
 #[cfg(feature = "dev")]
 fn virtual_card(n: usize) -> Option<Card> {
@@ -369,164 +371,6 @@ fn render(kiosk: Kiosk, screen: Screen) -> AnyView {
     }
 }
 
-/// Reads the card and moves to the PIN screen; the USB card is powered first.
-fn start_transaction(kiosk: Kiosk, card: Card) {
-    kiosk.erase();
-    kiosk.send(Event::CardInserted);
-    let generation = kiosk.generation();
-    spawn_local(async move {
-        if let Card::Usb(reader) = &card
-            && let Err(e) = reader.power_on().await
-        {
-            kiosk.fail(generation, failure_of(&SessionError::Card(CardError::Transport(e))));
-            return;
-        }
-        match Session::start(card).await {
-            Ok((session, state)) if kiosk.is_current(generation) => {
-                kiosk.put_session(session);
-                kiosk.send(Event::CardRead(state));
-            }
-            Ok(_) => {}
-            Err(e) => kiosk.fail(generation, failure_of(&e)),
-        }
-    });
-}
-
-/// Large text and high contrast, for residents who cannot see the screen well.
-fn display_modes(kiosk: Kiosk) -> impl IntoView {
-    let mode = |signal: RwSignal<bool>, text: Text, class: &'static str| {
-        view! {
-            <button class=format!("secondary toggle {class}") aria-pressed=move || signal.get().to_string()
-                on:click=move |_| signal.update(|on| *on = !*on)>{label(text)}</button>
-        }
-    };
-    view! {
-        <div class="display-modes">
-            {mode(kiosk.large_text, i18n::LARGE_TEXT, "large-text")}
-            {mode(kiosk.high_contrast, i18n::HIGH_CONTRAST, "high-contrast")}
-        </div>
-    }
-}
-
-/// The six languages, each named in itself.
-fn languages(kiosk: Kiosk) -> impl IntoView {
-    let buttons = Lang::ALL
-        .into_iter()
-        .map(|lang| {
-            view! {
-                <button class=format!("toggle lang lang-{}", lang.code()) lang=lang.code()
-                    aria-pressed=(kiosk.lang.get_untracked() == lang).to_string()
-                    on:click=move |_| kiosk.lang.set(lang)>{lang.native_name()}</button>
-            }
-        })
-        .collect_view();
-    view! { <nav class="languages" aria-label=plain(i18n::CHOOSE_LANGUAGE)>{buttons}</nav> }
-}
-
-fn idle(kiosk: Kiosk) -> impl IntoView {
-    view! {
-        <section>
-            {languages(kiosk)}
-            <Bilingual text=i18n::IDLE/>
-            {reader_status(kiosk)}
-            {dev_virtual_cards(kiosk)}
-        </section>
-    }
-}
-
-/// Dev builds: pick a virtual card and "insert" it with Start.
-#[cfg(feature = "dev")]
-fn dev_virtual_cards(kiosk: Kiosk) -> impl IntoView {
-    let card_number = RwSignal::new(1usize);
-    let start = move || {
-        let Some(card) = virtual_card(card_number.get_untracked()) else {
-            kiosk.fail(kiosk.generation(), Failure::Card);
-            return;
-        };
-        kiosk.card_in.set(Some(true));
-        start_transaction(kiosk, card);
-    };
-    view! {
-        {dev_card_picker(card_number)}
-        {button(i18n::START, "primary start", start)}
-    }
-}
-#[cfg(not(feature = "dev"))]
-fn dev_virtual_cards(_: Kiosk) -> impl IntoView {}
-
-#[cfg(feature = "dev")]
-fn dev_card_picker(card_number: RwSignal<usize>) -> impl IntoView {
-    let options = (1..=crate::dev::VIRTUAL_CARD_COUNT)
-        .map(|n| view! { <option value=n.to_string()>{format!("仮想カード {n} / virtual card {n}")}</option> })
-        .collect_view();
-    view! {
-        <div class="dev">
-            <label>"DEV · TEST ONLY · PIN 1234 "
-                <select class="virtual-card" on:change=move |ev| {
-                    if let Ok(n) = event_target_value(&ev).parse() { card_number.set(n) }
-                }>{options}</select>
-            </label>
-        </div>
-    }
-}
-
-fn pin_screen(kiosk: Kiosk, tries_left: u8, last_wrong: bool) -> impl IntoView {
-    let input: NodeRef<Input> = NodeRef::new();
-    let submit = move || {
-        if kiosk.busy.get_untracked() {
-            return;
-        }
-        let Some(element) = input.get_untracked() else { return };
-        let typed = element.value();
-        // The PIN leaves the DOM at once; only the zeroizing `Pin` keeps it, for one VERIFY.
-        element.set_value("");
-        let Ok(pin) = Pin::parse(&typed) else {
-            kiosk.pin_format_error.set(true);
-            return;
-        };
-        drop(typed);
-        let Some(mut session) = kiosk.take_session() else { return };
-        kiosk.busy.set(true);
-        kiosk.pin_format_error.set(false);
-        let generation = kiosk.generation();
-        spawn_local(async move {
-            let outcome = session.verify_pin(pin).await;
-            if !kiosk.is_current(generation) {
-                return; // abandoned meanwhile: the session is dropped here
-            }
-            kiosk.busy.set(false);
-            match outcome {
-                Ok(outcome) => {
-                    kiosk.put_session(session);
-                    kiosk.send(Event::PinChecked(outcome));
-                }
-                Err(e) => kiosk.fail(generation, failure_of(&e)),
-            }
-        });
-    };
-    view! {
-        <section>
-            <Bilingual text=i18n::PIN_PROMPT/>
-            <div class="tries" class:wrong=last_wrong>
-                {if last_wrong { phrase(i18n::pin_wrong(tries_left)).into_any() }
-                 else { phrase(i18n::tries_left(tries_left)).into_any() }}
-            </div>
-            {(tries_left == 1).then(|| view! { <div class="warning"><Bilingual text=i18n::PIN_LAST_TRY/></div> })}
-            {move || kiosk.pin_format_error.get().then(|| view! {
-                <div class="warning"><Bilingual text=i18n::PIN_FORMAT/></div>
-            })}
-            <form on:submit=move |ev| { ev.prevent_default(); submit(); }>
-                <input node_ref=input class="pin" type="password" inputmode="numeric" autocomplete="off"
-                    maxlength="4" pattern="[0-9]{4}" aria-label=plain(i18n::PIN_LABEL) autofocus=true/>
-                <button type="submit" class="primary pin-submit" disabled=move || kiosk.busy.get()>
-                    {label(i18n::PIN_SUBMIT)}
-                </button>
-            </form>
-            {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
-        </section>
-    }
-}
-
 /// Asks the center what the resident's municipality offers (kinds, fees, hours) as soon
 /// as the PIN is verified; a refusal here (card revoked, municipality not connected) ends
 /// the transaction before the resident chooses anything.
@@ -577,187 +421,6 @@ fn fetch_household(kiosk: Kiosk) {
             Err(e) => kiosk.fail(generation, failure_of(&e)),
         }
     });
-}
-
-fn issue(kiosk: Kiosk) {
-    let Some(mut session) = kiosk.take_session() else { return };
-    kiosk.send(Event::Confirmed);
-    let generation = kiosk.generation();
-    spawn_local(async move {
-        let (Some((edge, identity)), Some(transaction_id)) = (kiosk.edge(), random_transaction_id()) else {
-            kiosk.fail(generation, Failure::Network);
-            return;
-        };
-        let choice = kiosk.choice.get_untracked();
-        let now = js_sys::Date::now() as u64;
-        let progress = move |step| {
-            if kiosk.is_current(generation) {
-                kiosk.step.set(Some(step));
-            }
-        };
-        match session.issue_showing(&edge, &identity, choice, transaction_id, now, &progress).await {
-            // Cancelled or timed out meanwhile: never shown; the municipality voids it.
-            Ok(late) if !kiosk.is_current(generation) => void_unprinted(kiosk, late.document.clone()).await,
-            Ok(document) => {
-                kiosk.document.set_value(Some(document));
-                kiosk.put_session(session);
-                kiosk.send(Event::Issued);
-                wait_for_card_removal(kiosk, generation).await;
-            }
-            Err(e) => kiosk.fail(generation, failure_of(&e)),
-        }
-    });
-}
-
-/// The issuance's steps as they happen, and Cancel: an answer that comes after a cancel
-/// is never shown, and is reported unprinted so nothing is charged.
-fn processing(kiosk: Kiosk) -> impl IntoView {
-    // One closure renders the list anew at each step (three times): cheaper in the bundle
-    // than a reactive class per item.
-    let steps = move || {
-        let now = kiosk.step.get();
-        [
-            (IssueStep::Card, i18n::STEP_CARD),
-            (IssueStep::Municipality, i18n::STEP_MUNICIPALITY),
-            (IssueStep::Checking, i18n::STEP_CHECKING),
-        ]
-        .map(|(step, text)| {
-            let class = match now {
-                Some(now) if now == step => "current",
-                Some(now) if now > step => "done",
-                _ => "",
-            };
-            view! { <li class=class>{label(text)}</li> }
-        })
-        .into_iter()
-        .collect_view()
-    };
-    view! {
-        <section class="processing">
-            <Bilingual text=i18n::PROCESSING/>
-            <ol class="steps">{steps}</ol>
-            {button(i18n::CANCEL, "secondary cancel", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
-        </section>
-    }
-}
-
-/// DESIGN.md step 9: the certificate is shown (printed) only once the card is out.
-async fn wait_for_card_removal(kiosk: Kiosk, generation: u64) {
-    let mut ticks = 0u32;
-    loop {
-        ticks += 1;
-        // Every 8 s until the card is out: say it again, and make the message pulse.
-        if ticks.is_multiple_of(32) {
-            voice::remind(kiosk);
-        }
-        if !kiosk.is_current(generation) || kiosk.screen.get_untracked() != Screen::RemoveCard {
-            return;
-        }
-        // Fed by NotifySlotChange or polling for a USB reader, by the dev remove button
-        // for the virtual card.
-        let present = kiosk.card_in.get_untracked() != Some(false);
-        if !present {
-            kiosk.session.set_value(None);
-            kiosk.print_state.set(PrintState::Printing);
-            kiosk.send(Event::CardGone);
-            print_and_report(kiosk, generation).await;
-            return;
-        }
-        TimeoutFuture::new(250).await;
-    }
-}
-
-/// Tells the municipality (through the center) that an issued document was never printed,
-/// so its register voids the issuance. The resident is gone; nothing is shown.
-async fn void_unprinted(kiosk: Kiosk, document: kofu_shared::wire::Document) {
-    if let Some((edge, identity)) = kiosk.edge() {
-        let _ =
-            report_outcome(&edge, &identity, &document, PrintOutcome::PrintFailed, js_sys::Date::now() as u64).await;
-    }
-}
-
-/// Prints the certificate page (the kiosk shell runs in kiosk-printing mode) and reports
-/// the outcome; a failed print voids the issuance.
-async fn print_and_report(kiosk: Kiosk, generation: u64) {
-    // Let the certificate render before the print snapshot.
-    TimeoutFuture::new(50).await;
-    if !kiosk.is_current(generation) {
-        return;
-    }
-    let printed = web_sys::window().map(|w| w.print().is_ok()).unwrap_or(false);
-    let outcome = if printed { PrintOutcome::Printed } else { PrintOutcome::PrintFailed };
-    let document = kiosk.document.with_value(|d| d.as_ref().map(|d| d.document.clone()));
-    let (Some(document), Some((edge, identity))) = (document, kiosk.edge()) else {
-        kiosk.print_state.set(PrintState::Unreported);
-        return;
-    };
-    let reported = report_outcome(&edge, &identity, &document, outcome, js_sys::Date::now() as u64).await;
-    if !kiosk.is_current(generation) {
-        return;
-    }
-    kiosk.print_state.set(match (reported, outcome) {
-        (Ok(_), PrintOutcome::Printed) => PrintState::Printed,
-        (Ok(_), PrintOutcome::PrintFailed) => PrintState::Voided,
-        (Err(_), _) => PrintState::Unreported,
-    });
-}
-
-fn remove_card(kiosk: Kiosk) -> impl IntoView {
-    view! {
-        <section>
-            // Re-rendered at each reminder, so the pulse animation starts again.
-            {move || {
-                let n = kiosk.reminders.get();
-                view! { <div class="reminder" role="alert" data-reminders=n.to_string()><Bilingual text=i18n::REMOVE_CARD/></div> }
-            }}
-            {dev_remove_button(kiosk)}
-        </section>
-    }
-}
-
-#[cfg(feature = "dev")]
-fn dev_remove_button(kiosk: Kiosk) -> impl IntoView {
-    let remove = move || {
-        kiosk.session.update_value(|s| {
-            if let Some(Card::Virtual(card)) = s.as_mut().map(|s| s.transport_mut()) {
-                card.remove();
-            }
-        });
-        kiosk.card_in.set(Some(false));
-    };
-    view! { <div class="dev">{button(i18n::REMOVE_VIRTUAL_CARD, "secondary remove-card", remove)}</div> }
-}
-#[cfg(not(feature = "dev"))]
-fn dev_remove_button(_: Kiosk) -> impl IntoView {}
-
-fn certificate(kiosk: Kiosk) -> impl IntoView {
-    let shown = kiosk.document.with_value(|d| d.as_ref().map(|d| (d.document.clone(), d.qr_lines())));
-    let Some((document, payload)) = shown else {
-        return view! { <section><Bilingual text=i18n::DOCUMENT_REJECTED/></section> }.into_any();
-    };
-    let fee = u64::from(document.fee_per_copy) * u64::from(document.copies);
-    let done = move || {
-        kiosk.erase();
-        kiosk.send(Event::Done);
-    };
-    view! {
-        <section class="certificate-screen">
-            <div class="no-print"><Bilingual text=i18n::CERTIFICATE/></div>
-            {certificate::article(&document, payload)}
-            <div class="no-print fee">{phrase(i18n::fee(fee))}</div>
-            <div class="no-print verified"><Bilingual text=i18n::VERIFIED/></div>
-            <div class="no-print print-status" data-state=move || format!("{:?}", kiosk.print_state.get())>
-                {move || match kiosk.print_state.get() {
-                    PrintState::Printing => view! { <Bilingual text=i18n::PRINTING/> }.into_any(),
-                    PrintState::Printed => view! { <Bilingual text=i18n::PRINTED/> }.into_any(),
-                    PrintState::Voided => view! { <Bilingual text=i18n::PRINT_FAILED/> }.into_any(),
-                    PrintState::Unreported => view! { <Bilingual text=i18n::PRINT_UNREPORTED/> }.into_any(),
-                }}
-            </div>
-            <div class="no-print">{button(i18n::DONE, "primary done", done)}</div>
-        </section>
-    }
-    .into_any()
 }
 
 fn failed(kiosk: Kiosk, failure: Failure) -> impl IntoView {
