@@ -103,10 +103,14 @@ pub(super) async fn wait_for_card_removal(kiosk: Kiosk, generation: u64) {
 /// Tells the municipality (through the center) that an issued document was never printed,
 /// so its register voids the issuance. The resident is gone; nothing is shown.
 pub(super) async fn void_unprinted(kiosk: Kiosk, document: kofu_shared::wire::Document) {
-    if let Some((edge, identity)) = kiosk.edge() {
-        let _ =
-            report_outcome(&edge, &identity, &document, PrintOutcome::PrintFailed, js_sys::Date::now() as u64).await;
-    }
+    let _ = report(kiosk, &document, PrintOutcome::PrintFailed).await;
+}
+
+/// The print outcome to the municipality through the center; `None` without an edge to
+/// send it to (no configuration or kiosk key).
+async fn report(kiosk: Kiosk, document: &kofu_shared::wire::Document, outcome: PrintOutcome) -> Option<bool> {
+    let (edge, identity) = kiosk.edge()?;
+    Some(report_outcome(&edge, &identity, document, outcome, js_sys::Date::now() as u64).await.is_ok())
 }
 
 /// Prints the certificate page (the kiosk shell runs in kiosk-printing mode) and reports
@@ -120,18 +124,17 @@ pub(super) async fn print_and_report(kiosk: Kiosk, generation: u64) {
     let printed = web_sys::window().map(|w| w.print().is_ok()).unwrap_or(false);
     let outcome = if printed { PrintOutcome::Printed } else { PrintOutcome::PrintFailed };
     let document = kiosk.document.with_value(|d| d.as_ref().map(|d| d.document.clone()));
-    let (Some(document), Some((edge, identity))) = (document, kiosk.edge()) else {
-        kiosk.print_state.set(PrintState::Unreported);
-        return;
+    let reported = match document {
+        Some(document) => report(kiosk, &document, outcome).await,
+        None => None,
     };
-    let reported = report_outcome(&edge, &identity, &document, outcome, js_sys::Date::now() as u64).await;
     if !kiosk.is_current(generation) {
         return;
     }
     kiosk.print_state.set(match (reported, outcome) {
-        (Ok(_), PrintOutcome::Printed) => PrintState::Printed,
-        (Ok(_), PrintOutcome::PrintFailed) => PrintState::Voided,
-        (Err(_), _) => PrintState::Unreported,
+        (Some(true), PrintOutcome::Printed) => PrintState::Printed,
+        (Some(true), PrintOutcome::PrintFailed) => PrintState::Voided,
+        _ => PrintState::Unreported,
     });
 }
 
