@@ -1,17 +1,13 @@
 // The kiosk runs all day: memory after 100 issuances in a row, against the first. Drives the
 // dev build (virtual card) in headless Chromium through the bench stack; prints Markdown.
 // Run by `cargo xtask bench` with KOFU_APP_URL set. Nothing here asserts: it reports.
-import { chromium } from 'playwright-core';
+import { launch, chooseWithCard, confirmAndTake } from '../tests/e2e/support/kiosk.mjs';
 
 const APP = process.env.KOFU_APP_URL;
 const ROUNDS = Number(process.env.KOFU_HEAP_ROUNDS || 100);
 if (!APP) throw new Error('run with `cargo xtask bench`');
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
+const browser = await launch();
 const context = await browser.newContext({ locale: 'ja-JP' });
 await context.addInitScript(() => {
   addEventListener('TrunkApplicationStarted', (e) => { window.__kofuWasm = e.detail.wasm; });
@@ -24,14 +20,8 @@ await page.locator('button.start').waitFor();
 const cdp = await context.newCDPSession(page);
 
 async function issuance() {
-  await page.locator('button.start').click();
-  await page.locator('input.pin').fill('1234');
-  await page.locator('button.pin-submit').click();
-  await page.locator('button.choice-juminhyo').click();
-  await page.locator('button.next').click();
-  await page.locator('button.confirm').click();
-  await page.locator('button.remove-card').click({ timeout: 30000 });
-  await page.locator('.print-status[data-state="Printed"]').waitFor({ timeout: 30000 });
+  await chooseWithCard(page, 1, 'juminhyo');
+  await confirmAndTake(page);
   await page.locator('button.done').click();
   await page.locator('section.thank-you button').click();
   await page.locator('button.start').waitFor();

@@ -1,7 +1,7 @@
 // Six languages, voice guidance and keypad-only operation, in headless Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, kioskPage, APP } from './support/kiosk.mjs';
+import { launch, kioskPage, chooseWithCard, confirmUntilRemoveCard, APP } from './support/kiosk.mjs';
 
 assert.ok(APP, 'run with `cargo xtask test`');
 
@@ -157,13 +157,8 @@ test('large text and high contrast modes', async () => {
 
 test('the remove-card reminder repeats, spoken and shown, until the card is out; then thank you', async () => {
   const { page, context, errors } = await voicedKiosk();
-  await page.locator('button.start').click();
-  await page.locator('input.pin').fill('1234');
-  await page.locator('button.pin-submit').click();
-  await page.locator('button.choice-juminhyo').click();
-  await page.locator('button.next').click();
-  await page.locator('button.confirm').click();
-  await page.locator('button.remove-card').waitFor({ timeout: 30000 });
+  await chooseWithCard(page, 1, 'juminhyo');
+  await confirmUntilRemoveCard(page);
   await page.locator('.reminder[data-reminders="2"]').waitFor({ timeout: 25000 });
   const reminder = 'カードをお取りください。カードを取ると証明書が出てきます';
   assert.ok((await spoken(page)).filter((s) => s.text === reminder).length >= 3, 'said on arrival and twice more');

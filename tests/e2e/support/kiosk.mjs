@@ -62,10 +62,15 @@ export async function confirmAndTake(page) {
   await onScreen(page, () => confirmAndTakeSteps(page));
 }
 
-async function confirmAndTakeSteps(page) {
+/// From the options screen: confirm, and wait until the kiosk asks for the card back.
+export async function confirmUntilRemoveCard(page) {
   await page.locator('button.next').click();
   await page.locator('button.confirm').click();
   await page.locator('button.remove-card').waitFor({ timeout: 30000 });
+}
+
+async function confirmAndTakeSteps(page) {
+  await confirmUntilRemoveCard(page);
   await page.locator('button.remove-card').click();
   await page.locator('article.certificate').waitFor({ timeout: 10000 });
   await page.locator('.print-status[data-state="Printed"]').waitFor({ timeout: 10000 });
