@@ -24,8 +24,10 @@ pub struct VirtualCcidReader {
     level: ExchangeLevel,
     powered: bool,
     replies: VecDeque<Vec<u8>>,
-    /// NotifySlotChange messages waiting on the interrupt endpoint.
-    notifications: VecDeque<Vec<u8>>,
+    /// The NotifySlotChange waiting on the interrupt endpoint. One at most, as in a real
+    /// reader: changes the host has not read yet merge into one message with the current
+    /// state and the changed bit (CCID §6.3.1), not a history of every insertion.
+    notification: Option<Vec<u8>>,
     /// Response bytes still to be fetched with GET RESPONSE, and the final status word.
     leftover: Option<(Vec<u8>, u16)>,
     /// Time-extension replies before each XfrBlock answer.
@@ -52,7 +54,7 @@ impl VirtualCcidReader {
             level,
             powered: false,
             replies: VecDeque::new(),
-            notifications: VecDeque::new(),
+            notification: None,
             leftover: None,
             time_extensions: 0,
             short_chunk: 256,
@@ -143,12 +145,12 @@ impl VirtualCcidReader {
     }
 
     fn notify(&mut self, present: bool) {
-        self.notifications.push_back(vec![RDR_TO_PC_NOTIFY_SLOT_CHANGE, 0b10 | u8::from(present)]);
+        self.notification = Some(vec![RDR_TO_PC_NOTIFY_SLOT_CHANGE, 0b10 | u8::from(present)]);
     }
 
     /// The next NotifySlotChange for the interrupt endpoint, if a card came or went.
     pub fn next_notification(&mut self) -> Option<Vec<u8>> {
-        self.notifications.pop_front()
+        self.notification.take()
     }
 
     fn icc(&self) -> IccStatus {

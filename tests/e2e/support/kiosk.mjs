@@ -24,8 +24,22 @@ export async function kioskPage(browser, { printing = false } = {}) {
   page.on('request', (r) => { if (r.url().startsWith(EDGE)) edgeRequests.push(r.url()); });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  const failed = [];
+  const pending = new Set();
+  page.on('request', (r) => pending.add(r.url()));
+  page.on('requestfinished', (r) => pending.delete(r.url()));
+  page.on('requestfailed', (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) failed.push(`${r.url()} ${r.status()}`); });
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(APP);
-  await page.locator('button.start').waitFor();
+  await onScreen(page, async () => {
+    try {
+      await page.locator('button.start').waitFor();
+    } catch (e) {
+      e.message += `\npage errors: ${JSON.stringify(errors)}\nfailed requests: ${JSON.stringify(failed)}\nunanswered: ${JSON.stringify([...pending])}`;
+      throw e;
+    }
+  });
   return { page, context, edgeRequests, errors };
 }
 
