@@ -62,5 +62,5 @@ pub fn virtual_card(n: usize) -> Option<VirtualCard> {
 
 pub fn kiosk_identity() -> Option<KioskIdentity> {
     let key = kofu_shared::signing::p256_signing_key(KIOSK_KEY).ok()?;
-    Some(KioskIdentity { kiosk_id: DEV_KIOSK_ID.into(), key })
+    Some(KioskIdentity::software(DEV_KIOSK_ID, key))
 }

@@ -2,7 +2,7 @@
 
 use kofu_shared::ApiError;
 use kofu_shared::wire::{
-    ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse, MenuEnvelope, MenuResponse, OutcomeAck,
+    ChallengeRequest, ChallengeResponse, Health, IssueEnvelope, IssueResponse, MenuEnvelope, MenuResponse, OutcomeAck,
     OutcomeEnvelope,
 };
 use serde::Serialize;
@@ -38,6 +38,13 @@ impl EdgeApi for HttpEdge {
     }
 }
 
+impl HttpEdge {
+    /// `GET /v1/health`: the center's version and schema (the operator screen shows them).
+    pub async fn health(&self) -> Result<Health, EdgeCallError> {
+        request::<(), Health>("GET", &format!("{}/v1/health", self.base_url), None).await
+    }
+}
+
 /// The app's runtime configuration, served beside it as `/config.json`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 pub struct AppConfig {
@@ -52,7 +59,12 @@ fn full_time() -> u32 {
 }
 
 pub async fn load_config() -> Result<AppConfig, EdgeCallError> {
-    request::<(), AppConfig>("GET", "config.json", None).await
+    get("config.json").await
+}
+
+/// A JSON answer to a plain GET (size-limited like every answer).
+pub async fn get<R: DeserializeOwned>(url: &str) -> Result<R, EdgeCallError> {
+    request::<(), R>("GET", url, None).await
 }
 
 const EDGE_TIMEOUT_MS: u32 = 25_000;

@@ -3,13 +3,14 @@
 
 pub mod flow;
 pub mod i18n;
+pub mod identity;
 pub mod qr;
 pub mod session;
 
 #[cfg(feature = "dev")]
 pub mod dev;
 #[cfg(target_arch = "wasm32")]
-mod edge_client;
+pub mod edge_client;
 #[cfg(target_arch = "wasm32")]
 pub mod reader;
 #[cfg(target_arch = "wasm32")]

@@ -3,9 +3,9 @@
 //! browser runs. Everything it holds is dropped (and zeroized where secret) at the end.
 
 use kofu_card::{CardError, CardTransport, Jpki, Pin, PinState, VerifyOutcome};
-use kofu_shared::kiosk::{DocumentError, check_choice, expected_binding, open_answer, sign_envelope};
+use kofu_shared::kiosk::{DocumentError, check_choice, expected_binding, open_answer};
 use kofu_shared::seal::ReplyKey;
-use kofu_shared::signing::{card_digest_info, menu_message, outcome_message, p256_sign};
+use kofu_shared::signing::{card_digest_info, kiosk_message, menu_message, outcome_message};
 use kofu_shared::wire::{
     CertificateChoice, CertificateKind, ChallengeResponse, Document, DocumentBody, HouseholdListMember, IssueEnvelope,
     IssueRequest, IssueResponse, MenuEnvelope, MenuRequest, MenuResponse, OutcomeAck, OutcomeEnvelope, OutcomeReport,
@@ -13,14 +13,9 @@ use kofu_shared::wire::{
 };
 use kofu_shared::{Bytes, MunicipalityCode};
 use kofu_shared::{ErrorCode, limits};
-use p256::ecdsa::SigningKey;
 use zeroize::Zeroize;
 
-/// The kiosk's enrolled identity.
-pub struct KioskIdentity {
-    pub kiosk_id: String,
-    pub key: SigningKey,
-}
+pub use crate::identity::{KioskIdentity, KioskKeyError};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EdgeCallError {
@@ -28,6 +23,8 @@ pub enum EdgeCallError {
     Refused(ErrorCode),
     #[error("network failure")]
     Network,
+    #[error(transparent)]
+    KioskKey(#[from] KioskKeyError),
     #[error("malformed answer")]
     Malformed,
 }
@@ -62,7 +59,7 @@ pub async fn report_outcome<E: EdgeApi>(
         reported_at: now_ms,
     };
     let report = serde_json::to_vec(&report).map_err(|_| EdgeCallError::Malformed)?;
-    let signature = p256_sign(&kiosk.key, &outcome_message(&report));
+    let signature = kiosk.sign(&outcome_message(&report)).await?;
     edge.outcome(&OutcomeEnvelope { report: report.into(), kiosk_signature: signature.to_vec().into() }).await
 }
 
@@ -149,7 +146,7 @@ impl<T: CardTransport> Session<T> {
             requested_at: now_ms,
         };
         let request = serde_json::to_vec(&request).map_err(|_| SessionError::BadChallenge)?;
-        let kiosk_signature = p256_sign(&kiosk.key, &menu_message(&request)).to_vec();
+        let kiosk_signature = kiosk.sign(&menu_message(&request)).await.map_err(EdgeCallError::from)?.to_vec();
         Ok(edge.menu(&MenuEnvelope { request: request.into(), kiosk_signature: kiosk_signature.into() }).await?)
     }
 
@@ -241,7 +238,12 @@ impl<T: CardTransport> Session<T> {
         };
         let request_bytes = serde_json::to_vec(&request).map_err(|_| SessionError::BadChallenge)?;
         let card_signature = self.jpki.sign_digest_info(&card_digest_info(&request_bytes)).await?;
-        let envelope = sign_envelope(request_bytes, card_signature, &kiosk.key);
+        let kiosk_signature = kiosk.sign(&kiosk_message(&request_bytes, &card_signature)).await;
+        let envelope = IssueEnvelope {
+            kiosk_signature: kiosk_signature.map_err(EdgeCallError::from)?.to_vec().into(),
+            request: request_bytes.into(),
+            card_signature: card_signature.into(),
+        };
         progress(IssueStep::Municipality);
         let response = edge.issue(&envelope).await?;
         progress(IssueStep::Checking);

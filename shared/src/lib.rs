@@ -10,6 +10,7 @@ pub mod errors;
 pub mod kiosk;
 pub mod limits;
 pub mod municipality;
+pub mod operator_pin;
 pub mod printed;
 pub mod seal;
 pub mod signing;

@@ -123,7 +123,7 @@ pub fn card(name: &str) -> VirtualCard {
 
 pub fn dev_kiosk() -> KioskIdentity {
     let key = kofu_shared::signing::p256_signing_key(&fixture("kiosk-dev-001.key.der")).unwrap();
-    KioskIdentity { kiosk_id: "kiosk-dev-001".into(), key }
+    KioskIdentity::software("kiosk-dev-001", key)
 }
 
 pub fn fresh_transaction_id(n: u64) -> [u8; 16] {

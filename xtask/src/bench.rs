@@ -23,13 +23,16 @@ fn gzip_len(path: &Path) -> Result<usize> {
     Ok(encoder.finish().map_err(|e| e.to_string())?.len())
 }
 
-/// Files in `dir` whose name ends with one of `suffixes`.
+/// Files under `dir` (with subfolders: Trunk puts JS snippets in `snippets/`) whose name
+/// ends with one of `suffixes`.
 pub fn files(dir: &Path, suffixes: &[&str]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
         let path = entry.map_err(|e| e.to_string())?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if suffixes.iter().any(|s| name.ends_with(s)) {
+        if path.is_dir() {
+            out.extend(files(&path, suffixes)?);
+        } else if suffixes.iter().any(|s| name.ends_with(s)) {
             out.push(path);
         }
     }
@@ -50,12 +53,16 @@ pub fn bench() -> Result {
     let verify_dist = root().join("target/bench-dist-verify");
     build::verify_page(&verify_dist)?;
     let verify = total_gzip(&files(&verify_dist, &["_bg.wasm", ".js"])?)?;
+    let operator_dist = root().join("target/bench-dist-operator");
+    build::operator_page(&operator_dist)?;
+    let operator = total_gzip(&files(&operator_dist, &["_bg.wasm", ".js"])?)?;
     let worker = total_gzip(&files(&root().join("edge/build"), &["_bg.wasm", ".js"])?)?;
     build::worker(build::Worker::Lab)?;
     let rows = [
         ("kiosk app (release), wasm + js, gzip", app),
         ("edge worker bundle (deployed build), wasm + js, gzip", worker),
         ("/verify page (its own bundle), wasm + js, gzip", verify),
+        ("operator screen (its own bundle), wasm + js, gzip", operator),
     ];
     let mut table = String::from("| what | measured | budget | within |\n|---|---|---|---|\n");
     for (what, bytes) in rows {

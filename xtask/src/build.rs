@@ -1,4 +1,4 @@
-//! Builds the three runnable parts.
+//! Builds the three runnable parts (the kiosk app with its /verify and operator pages).
 
 use std::process::Command;
 
@@ -38,7 +38,17 @@ pub fn worker(kind: Worker) -> Result {
 /// the names (index.html): stripping in rustc would hide the wasm features from wasm-bindgen.
 pub fn app() -> Result {
     run(small_wasm(Command::new("trunk").args(["build", "--release", "--features", "dev"])))?;
-    verify_page(&root().join("dist/verify"))
+    verify_page(&root().join("dist/verify"))?;
+    operator_page(&root().join("dist/operator"))
+}
+
+/// The operator screen, its own bundle beside the kiosk app (dist/operator).
+pub fn operator_page(dist: &std::path::Path) -> Result {
+    run(small_wasm(
+        Command::new("trunk")
+            .args(["build", "operator/index.html", "--release", "--public-url", "/operator/", "--dist"])
+            .arg(dist),
+    ))
 }
 
 /// The /verify page, its own small bundle beside the kiosk app (after it: Trunk empties

@@ -68,6 +68,7 @@ fn dev() -> Result {
     println!("  kiosk app      {}", stack.app_url);
     println!("  edge (workerd) {}", stack.edge_url);
     println!("  municipal      {}", stack.municipal_url);
+    println!("  operator       {}/operator/ (Ctrl+Alt+Shift+M on the idle kiosk; operator PIN 135790)", stack.app_url);
     println!("  logs           {}", stack.dir.display());
     println!("Open the kiosk app in Chromium. Ctrl-C stops everything.");
     stack.wait_for_interrupt()
@@ -88,6 +89,8 @@ fn test() -> Result {
         "kofu-edge",
         "-p",
         "kofu-verify",
+        "-p",
+        "kofu-operator",
         "--target",
         "wasm32-unknown-unknown",
         "--features",
@@ -96,7 +99,7 @@ fn test() -> Result {
     // The deployed worker (no lab) must lint clean on its own too.
     clippy(&["-p", "kofu-edge", "--target", "wasm32-unknown-unknown"])?;
     // The release kiosk build (no virtual card) must compile and lint clean too.
-    clippy(&["-p", "kofu-app", "--target", "wasm32-unknown-unknown"])?;
+    clippy(&["-p", "kofu-app", "-p", "kofu-operator", "--target", "wasm32-unknown-unknown"])?;
     run(Command::new("cargo").args(["test", "--workspace", "--exclude", "kofu-tests"]))?;
     // A short pass over every parser of reader and card input; `cargo xtask fuzz` goes longer.
     fuzz::fuzz(10)?;

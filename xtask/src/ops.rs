@@ -19,11 +19,16 @@ const USAGE: &str = "usage: cargo xtask ops <command> [--edge URL] [--key-id ID 
   audit-verify
   export [--from-seq N] [--limit M]    (audit records as JSON, to keep a copy and check it elsewhere)
   report --from UNIX_MS --to UNIX_MS   (inspection report: by store, municipality, repeated refusals)
-  enroll-kiosk --id ID --public-key SPKI.der --operator NAME --store NAME
+  enroll-kiosk --id ID (--public-key SPKI.der | --public-key-b64 KEY) --operator NAME --store NAME
+               (KEY: as the kiosk's operator screen shows it)
   revoke-kiosk --id ID
-  register-municipality --file MUNICIPALITY.json   (docs/PROTOCOL.md, POST /v1/ops/municipalities)";
+  register-municipality --file MUNICIPALITY.json   (docs/PROTOCOL.md, POST /v1/ops/municipalities)
+  operator-pin    (no edge call: reads a new kiosk operator PIN from stdin, prints config.json's operator_pin)";
 
 pub fn ops(args: &[String]) -> Result {
+    if args.first().map(String::as_str) == Some("operator-pin") {
+        return operator_pin();
+    }
     let need = |name: &str| flag(args, name).ok_or_else(|| format!("{name} is required\n{USAGE}"));
     let (method, path, body) = match args.first().map(String::as_str) {
         Some("audit-verify") => ("GET", "/v1/ops/audit/verify".to_owned(), String::new()),
@@ -40,8 +45,14 @@ pub fn ops(args: &[String]) -> Result {
             ("GET", period, String::new())
         }
         Some("enroll-kiosk") => {
-            let key_path = need("--public-key")?;
-            let key = std::fs::read(key_path).map_err(|e| format!("{key_path}: {e}"))?;
+            let key = match flag(args, "--public-key-b64") {
+                Some(text) => Bytes::decode(text).map_err(|_| "--public-key-b64: not base64url")?,
+                None => {
+                    let key_path = need("--public-key")?;
+                    std::fs::read(key_path).map_err(|e| format!("{key_path}: {e}"))?
+                }
+            };
+            kofu_shared::signing::p256_public_key(&key).map_err(|_| "the public key is not a P-256 key")?;
             let body = format!(
                 "{{\"id\":{:?},\"public_key\":\"{}\",\"operator\":{:?},\"store\":{:?}}}",
                 need("--id")?,
@@ -84,4 +95,18 @@ pub fn ops(args: &[String]) -> Result {
     let (head, answer_body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
     println!("{}", answer_body.trim());
     if head.starts_with("HTTP/1.1 200") { Ok(()) } else { Err(head.lines().next().unwrap_or("no answer").into()) }
+}
+
+/// Reads a new operator PIN (a line on stdin, so it stays out of the shell's history) and
+/// prints what config.json keeps of it: a salted PBKDF2 hash, never the PIN.
+fn operator_pin() -> Result {
+    use kofu_shared::operator_pin::{DEFAULT_ITERATIONS, OperatorPinHash};
+    eprintln!("New operator PIN (6 to 12 digits), then Enter:");
+    let mut pin = String::new();
+    std::io::stdin().read_line(&mut pin).map_err(|e| e.to_string())?;
+    let mut salt = [0u8; 16];
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut salt)).map_err(|e| e.to_string())?;
+    let hash = OperatorPinHash::new(pin.trim(), salt, DEFAULT_ITERATIONS).map_err(|e| e.to_string())?;
+    println!("\"operator_pin\": \"{hash}\"");
+    Ok(())
 }

@@ -237,7 +237,7 @@ impl Stack {
     }
 
     fn start_app(&mut self, ports: &Ports) -> Result {
-        let config = format!("{{\"edge_url\":\"{}\"}}", self.edge_url);
+        let config = format!("{{\"edge_url\":\"{}\",\"operator_pin\":\"{DEV_OPERATOR_PIN_HASH}\"}}", self.edge_url);
         let server = tiny_http::Server::http(("127.0.0.1", ports.app)).map_err(|e| format!("app server: {e}"))?;
         let dist = root().join("dist");
         std::thread::spawn(move || serve_static(server, dist, config));
@@ -326,31 +326,40 @@ fn http_get_ok(host: &str, path: &str) -> bool {
     stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
 }
 
+/// The operator PIN of dev and test kiosks, `135790` (TEST ONLY), as config.json keeps it.
+pub const DEV_OPERATOR_PIN_HASH: &str =
+    "pbkdf2-sha256$100000$a29mdS1kZXYtb3BlcmF0bw$Mh01-CzJd-Nytg4U6cDME4LQnG0TsrIYVRvFEy9BylY";
+
 fn serve_static(server: tiny_http::Server, dist: PathBuf, config: String) {
+    let (dist, config) = (std::sync::Arc::new(dist), std::sync::Arc::new(config));
     for request in server.incoming_requests() {
-        let path = request.url().split('?').next().unwrap_or("/").trim_start_matches('/').to_owned();
-        let response = if path == "config.json" {
-            respond(config.clone().into_bytes(), "application/json")
-        } else {
-            // The /verify page lives in dist/verify/.
-            let name = match path.as_str() {
-                "" => "index.html",
-                "verify" | "verify/" => "verify/index.html",
-                other => other,
-            };
-            let file = name.strip_prefix("verify/").unwrap_or(name);
-            // No traversal: a plain file name in dist/ or dist/verify/ only.
-            if file.contains('/') || file.contains("..") {
-                not_found()
-            } else {
-                match std::fs::read(dist.join(name)) {
-                    Ok(bytes) => respond(bytes, content_type(name)),
-                    Err(_) => not_found(),
-                }
-            }
-        };
-        let _ = request.respond(response);
+        // One thread per request: a response still being written (the wasm) must not hold
+        // up the page's other requests — a browser opens six connections and waits on all.
+        let (dist, config) = (dist.clone(), config.clone());
+        std::thread::spawn(move || serve_file(request, &dist, &config));
     }
+}
+
+fn serve_file(request: tiny_http::Request, dist: &std::path::Path, config: &str) {
+    let path = request.url().split('?').next().unwrap_or("/").trim_start_matches('/').to_owned();
+    let response = if path == "config.json" {
+        respond(config.as_bytes().to_vec(), "application/json")
+    } else {
+        // A folder's index.html: the kiosk, /verify/ and /operator/ (dist/verify, dist/operator).
+        let name = match path.as_str() {
+            "" => "index.html".to_owned(),
+            "verify" | "operator" => format!("{path}/index.html"),
+            folder if folder.ends_with('/') => format!("{folder}index.html"),
+            file => file.to_owned(),
+        };
+        // No traversal: every segment a plain name (Trunk's JS snippets sit in subfolders).
+        let plain = name.split('/').all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'));
+        match std::fs::read(dist.join(&name)) {
+            Ok(bytes) if plain => respond(bytes, content_type(&name)),
+            _ => not_found(),
+        }
+    };
+    let _ = request.respond(response);
 }
 
 fn respond(bytes: Vec<u8>, content_type: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
@@ -376,5 +385,14 @@ fn content_type(name: &str) -> &'static str {
         Some("css") => "text/css",
         Some("json") => "application/json",
         _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_dev_operator_pin_hash_is_the_documented_pin() {
+        let hash = kofu_shared::operator_pin::OperatorPinHash::parse(super::DEV_OPERATOR_PIN_HASH).unwrap();
+        assert!(hash.matches("135790"));
     }
 }

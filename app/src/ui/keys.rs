@@ -2,6 +2,7 @@
 //! presses the focused button (the browser does that); the arrows move the focus between
 //! the screen's buttons; Escape or Backspace goes back a step, or cancels; each new screen
 //! puts the focus on its first control, so a keypad user never has to touch the screen.
+//! Ctrl+Alt+Shift+M on the idle screen opens the operator screen (maintenance).
 
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
@@ -86,6 +87,13 @@ pub fn install(kiosk: Kiosk) {
                 "ArrowDown" | "ArrowRight" => move_focus(1),
                 "ArrowUp" | "ArrowLeft" => move_focus(-1),
                 "Escape" => back(kiosk),
+                // The maintenance key combination, from idle only (no resident's data is in memory):
+                // the operator screen, behind its own PIN. Leaving the page drops the kiosk's state.
+                "M" if event.ctrl_key() && event.alt_key() && kiosk.screen.get_untracked() == Screen::Idle => {
+                    if let Some(window) = web_sys::window() {
+                        let _ = window.location().assign("operator/");
+                    }
+                }
                 // In the PIN field Backspace deletes a digit.
                 "Backspace" if !in_input => back(kiosk),
                 _ => return,

@@ -20,10 +20,11 @@ use crate::edge_client::{AppConfig, HttpEdge, load_config};
 use crate::flow::{Event, Failure, Screen};
 use crate::i18n::{self, Lang, Text};
 use crate::reader::{Card, SharedReader};
-use crate::session::{EdgeCallError, IssueStep, Session, SessionError, VerifiedDocument};
+use crate::session::{EdgeCallError, IssueStep, KioskIdentity, Session, SessionError, VerifiedDocument};
 use issuing::*;
 use reader::{ReaderState, reader_status};
 use start::*;
+use std::rc::Rc;
 use text::{Bilingual, label};
 
 #[cfg(feature = "dev")]
@@ -31,12 +32,13 @@ fn virtual_card(n: usize) -> Option<Card> {
     crate::dev::virtual_card(n).map(Card::Virtual)
 }
 
+/// Without an enrolled key, a dev build signs with the TEST-ONLY dev kiosk key.
 #[cfg(feature = "dev")]
-fn kiosk_identity() -> Option<crate::session::KioskIdentity> {
+fn unenrolled_identity() -> Option<KioskIdentity> {
     crate::dev::kiosk_identity()
 }
 #[cfg(not(feature = "dev"))]
-fn kiosk_identity() -> Option<crate::session::KioskIdentity> {
+fn unenrolled_identity() -> Option<KioskIdentity> {
     None
 }
 
@@ -55,6 +57,8 @@ struct Kiosk {
     session: StoredValue<Option<Session<Card>>, LocalStorage>,
     document: StoredValue<Option<VerifiedDocument>, LocalStorage>,
     config: RwSignal<Option<AppConfig>>,
+    /// The key the kiosk signs with: enrolled on the operator screen (WebCrypto).
+    identity: StoredValue<Option<Rc<KioskIdentity>>, LocalStorage>,
     busy: RwSignal<bool>,
     pin_format_error: RwSignal<bool>,
     print_state: RwSignal<PrintState>,
@@ -131,10 +135,10 @@ impl Kiosk {
     }
 
     /// The exchange center as configured, and this kiosk's identity; `None` until both are known.
-    fn edge(&self) -> Option<(HttpEdge, crate::session::KioskIdentity)> {
+    fn edge(&self) -> Option<(HttpEdge, Rc<KioskIdentity>)> {
         let config = self.config.get_untracked()?;
         let edge = HttpEdge { base_url: config.edge_url.trim_end_matches('/').to_owned() };
-        Some((edge, kiosk_identity()?))
+        Some((edge, self.identity.get_value()?))
     }
 
     fn generation(&self) -> u64 {
@@ -266,6 +270,7 @@ pub fn App() -> impl IntoView {
         session: StoredValue::new_local(None),
         document: StoredValue::new_local(None),
         config: RwSignal::new(None),
+        identity: StoredValue::new_local(None),
         busy: RwSignal::new(false),
         pin_format_error: RwSignal::new(false),
         print_state: RwSignal::new(PrintState::Printing),
@@ -290,9 +295,19 @@ pub fn App() -> impl IntoView {
     keys::install(kiosk);
     kiosk.watch_usb();
     spawn_local(async move {
-        if let Ok(config) = load_config().await {
-            kiosk.config.set(Some(config));
-        }
+        let Ok(mut config) = load_config().await else { return };
+        let identity = match crate::identity::stored::load().await {
+            Some(stored) => {
+                // The key is enrolled at one center: the one chosen with it, if any.
+                if !stored.edge_url.is_empty() {
+                    config.edge_url = stored.edge_url;
+                }
+                Some(stored.identity)
+            }
+            None => unenrolled_identity(),
+        };
+        kiosk.identity.set_value(identity.map(Rc::new));
+        kiosk.config.set(Some(config));
     });
     Effect::new(move |_| {
         kiosk.screen.track();
