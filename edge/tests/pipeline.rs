@@ -294,7 +294,7 @@ fn every_request_outcome_is_audited_in_one_chain_without_personal_data() {
 /// this method, path and body; and the audit check they run finds a changed record.
 #[test]
 fn ops_requests_are_signed_and_the_audit_check_finds_a_changed_record() {
-    use kofu_edge::core::ops::{OpsCredentials, authorize, ops_message, verify_audit};
+    use kofu_edge::core::ops::{OpsRequest, authorize, ops_message, verify_audit};
     let ops_key = p256_signing_key(&fixture("ops-dev.key.der")).unwrap();
     let listed = format!("ops-dev={}", Bytes::encode(&fixture("ops-dev.pub.der")));
     let config = config().with_ops_keys(&listed).unwrap();
@@ -302,9 +302,8 @@ fn ops_requests_are_signed_and_the_audit_check_finds_a_changed_record() {
     let t = now();
     let signature = p256_sign(&ops_key, &ops_message("GET", "/v1/ops/audit/verify", t, b""));
     let call = |key_id: &str, method: &str, time_ms: u64, signature: &[u8]| {
-        let credentials = OpsCredentials { key_id, time_ms, signature };
-        block_on(authorize(&RustCrypto, &config.ops_keys, method, "/v1/ops/audit/verify", b"", &credentials, t))
-            .map(str::to_owned)
+        let request = OpsRequest { method, path: "/v1/ops/audit/verify", body: b"", key_id, time_ms, signature };
+        block_on(authorize(&RustCrypto, &config.ops_keys, &request, t)).map(str::to_owned)
     };
     assert_eq!(call("ops-dev", "GET", t, &signature), Ok("ops-dev".to_owned()));
     assert_eq!(call("ops-other", "GET", t, &signature), Err(EdgeError::OpsUnauthorized));
@@ -317,10 +316,9 @@ fn ops_requests_are_signed_and_the_audit_check_finds_a_changed_record() {
     // Each signed request is good once, whatever form its signature takes.
     use kofu_edge::core::ops::authorize_once;
     let once = |time_ms: u64, signature: &[u8]| {
-        let credentials = OpsCredentials { key_id: "ops-dev", time_ms, signature };
         let path = "/v1/ops/audit/verify";
-        block_on(authorize_once(&RustCrypto, &backend, &config.ops_keys, "GET", path, b"", &credentials, t))
-            .map(str::to_owned)
+        let request = OpsRequest { method: "GET", path, body: b"", key_id: "ops-dev", time_ms, signature };
+        block_on(authorize_once(&RustCrypto, &backend, &config.ops_keys, &request, t)).map(str::to_owned)
     };
     assert_eq!(once(t, &signature), Ok("ops-dev".to_owned()));
     assert_eq!(once(t, &signature), Err(EdgeError::OpsUnauthorized), "a replay");

@@ -126,6 +126,9 @@ test('a kiosk enrolled on the operator screen signs an issuance with its WebCryp
     await page.locator('#check-enrollment').click();
     await page.getByText('Enrolled and active').waitFor();
     await audit(page, 'operator panel');
+    if (process.env.KOFU_SCREENSHOTS) {
+      await page.screenshot({ path: `${process.env.KOFU_SCREENSHOTS}/operator.png`, fullPage: true });
+    }
 
     // The printer test page: ground, micro-text, scale and a QR code a scanner reads.
     await page.locator('#print-test').click();
@@ -152,6 +155,23 @@ test('a kiosk enrolled on the operator screen signs an issuance with its WebCryp
       await page.locator('.print-status[data-state="Printed"]').waitFor({ timeout: 10000 });
     });
     assert.ok(challenges.length >= 1 && challenges.every((c) => c.kiosk_id === kioskId), JSON.stringify(challenges));
+    // An enrolled kiosk's storage after a resident's visit: its own key and the PIN lockout, nothing else.
+    const stored = await page.evaluate(() => new Promise((resolve) => {
+      const open = indexedDB.open('kofu-kiosk');
+      open.onsuccess = () => {
+        const store = open.result.transaction('kiosk').objectStore('kiosk');
+        const keys = store.getAllKeys();
+        const values = store.getAll();
+        values.onsuccess = () => resolve({
+          keys: keys.result,
+          fields: values.result.map((v) => Object.keys(v).sort().join(',')),
+        });
+      };
+    }));
+    assert.deepEqual(stored.keys, ['identity', 'operator-gate']);
+    assert.deepEqual(stored.fields, ['createdAt,edgeUrl,kioskId,privateKey,publicKey', 'failures,lockedUntil']);
+    assert.deepEqual(await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name)), ['kofu-kiosk']);
+    assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
 
     // Revoked at the center: the operator screen says so.
     const revoked = await opsCall('POST', '/v1/ops/kiosks/revoke', JSON.stringify({ id: kioskId }));

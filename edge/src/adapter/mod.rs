@@ -10,9 +10,7 @@ use worker::{Cors, Date, Env, Method, Request, Response, event};
 use crate::core::audit::AuditEntry;
 use crate::core::challenge::create_challenge;
 use crate::core::issue::issue;
-use crate::core::ops::{
-    OpsCredentials, authorize_once, enroll_kiosk, register_municipality, revoke_kiosk, verify_audit,
-};
+use crate::core::ops::{OpsRequest, authorize_once, enroll_kiosk, register_municipality, revoke_kiosk, verify_audit};
 use crate::core::outcome::report_outcome;
 use crate::core::verify::webcrypto::WebCrypto;
 use crate::core::{Backend, BackendError, EdgeConfig, EdgeError, SCHEMA_VERSION, SERVICE, VERSION};
@@ -187,10 +185,9 @@ async fn ops_caller(req: &mut Request, env: &Env, config: &EdgeConfig, body: &[u
         Some(query) => format!("{}?{query}", req.path()),
         None => req.path(),
     };
-    let credentials = OpsCredentials { key_id: &key_id, time_ms, signature: &signature };
+    let request = OpsRequest { method: &method, path: &target, body, key_id: &key_id, time_ms, signature: &signature };
     let backend = D1Backend::new(env)?;
-    let id =
-        authorize_once(&WebCrypto, &backend, &config.ops_keys, &method, &target, body, &credentials, now()).await?;
+    let id = authorize_once(&WebCrypto, &backend, &config.ops_keys, &request, now()).await?;
     Ok(id.to_owned())
 }
 

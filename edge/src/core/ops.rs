@@ -43,11 +43,22 @@ pub fn ops_message(method: &str, path: &str, time_ms: u64, body: &[u8]) -> Vec<u
     signed_message(LABEL_OPS_REQUEST, &[method.as_bytes(), path.as_bytes(), &time_ms.to_be_bytes(), body])
 }
 
-/// What an ops request carries besides its body (the `x-kofu-ops-*` headers).
-pub struct OpsCredentials<'a> {
+/// One signed ops request: what was asked (method, path with its query, body) and the
+/// `x-kofu-ops-*` headers that sign it.
+pub struct OpsRequest<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub body: &'a [u8],
     pub key_id: &'a str,
     pub time_ms: u64,
     pub signature: &'a [u8],
+}
+
+impl OpsRequest<'_> {
+    /// The exact bytes the ops key signed.
+    pub fn message(&self) -> Vec<u8> {
+        ops_message(self.method, self.path, self.time_ms, self.body)
+    }
 }
 
 /// The ops key id that signed the request, or `OpsUnauthorized` (one answer for every
@@ -55,38 +66,41 @@ pub struct OpsCredentials<'a> {
 pub async fn authorize<'k, V: Verifier>(
     verifier: &V,
     keys: &'k [OpsKey],
-    method: &str,
-    path: &str,
-    body: &[u8],
-    credentials: &OpsCredentials<'_>,
+    request: &OpsRequest<'_>,
     now_ms: u64,
 ) -> Result<&'k str, EdgeError> {
-    let key = keys.iter().find(|k| k.id == credentials.key_id).ok_or(EdgeError::OpsUnauthorized)?;
-    if credentials.time_ms.abs_diff(now_ms) > OPS_WINDOW_MS {
+    checked(verifier, keys, request, &request.message(), now_ms).await
+}
+
+async fn checked<'k, V: Verifier>(
+    verifier: &V,
+    keys: &'k [OpsKey],
+    request: &OpsRequest<'_>,
+    message: &[u8],
+    now_ms: u64,
+) -> Result<&'k str, EdgeError> {
+    let key = keys.iter().find(|k| k.id == request.key_id).ok_or(EdgeError::OpsUnauthorized)?;
+    if request.time_ms.abs_diff(now_ms) > OPS_WINDOW_MS {
         return Err(EdgeError::OpsUnauthorized);
     }
-    let message = ops_message(method, path, credentials.time_ms, body);
-    verifier.ecdsa_p256(&key.key, &message, credentials.signature).await.map_err(|_| EdgeError::OpsUnauthorized)?;
+    verifier.ecdsa_p256(&key.key, message, request.signature).await.map_err(|_| EdgeError::OpsUnauthorized)?;
     Ok(&key.id)
 }
 
 /// [`authorize`], and each signed request is good once: the same request replayed inside
 /// the time window is refused with the same answer as a bad signature. Keyed by the signed
 /// message, not the signature (an ECDSA signature has a second valid form).
-#[allow(clippy::too_many_arguments)] // the request's parts, as `authorize` takes them
 pub async fn authorize_once<'k, V: Verifier, B: Backend>(
     verifier: &V,
     backend: &B,
     keys: &'k [OpsKey],
-    method: &str,
-    path: &str,
-    body: &[u8],
-    credentials: &OpsCredentials<'_>,
+    request: &OpsRequest<'_>,
     now_ms: u64,
 ) -> Result<&'k str, EdgeError> {
-    let id = authorize(verifier, keys, method, path, body, credentials, now_ms).await?;
-    let digest = kofu_shared::signing::sha256(&ops_message(method, path, credentials.time_ms, body));
-    let until = credentials.time_ms + OPS_WINDOW_MS;
+    let message = request.message();
+    let id = checked(verifier, keys, request, &message, now_ms).await?;
+    let digest = kofu_shared::signing::sha256(&message);
+    let until = request.time_ms + OPS_WINDOW_MS;
     match backend.first_use_of_ops_request(&digest, until, now_ms).await.map_err(EdgeError::Storage)? {
         true => Ok(id),
         false => Err(EdgeError::OpsUnauthorized),
