@@ -52,6 +52,14 @@ pub struct AppConfig {
     /// Screen timeouts as a percentage of the standard ones (tests shorten them).
     #[serde(default = "full_time")]
     pub timeout_percent: u32,
+    /// Dev builds only: sign with the TEST-ONLY dev kiosk key when none is enrolled (the
+    /// default); `false` makes a dev kiosk behave as an unenrolled release kiosk.
+    #[serde(default = "yes")]
+    pub dev_kiosk_key: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn full_time() -> u32 {

@@ -31,6 +31,22 @@ pub fn path(text: &str) -> Option<(String, usize)> {
     Some((d, width + 2 * QUIET_ZONE))
 }
 
+/// Printed size of one module, in tenths of a millimetre: 0.4 mm reads with a phone camera
+/// and a 300 dpi scan alike, so a longer document gets a larger code, not finer modules.
+/// (Integers: float formatting would add its own code to the bundle.)
+const MODULE_TENTHS_MM: usize = 4;
+
+/// `text`'s code as SVG markup at the printed module size. Built from module coordinates
+/// only (no document text): cheaper in the bundle than typed SVG views.
+pub fn svg(text: &str) -> Option<String> {
+    let (d, size) = path(text)?;
+    let tenths = size * MODULE_TENTHS_MM;
+    let side = format!("{}.{}mm", tenths / 10, tenths % 10);
+    Some(format!(
+        r##"<svg class="qr" viewBox="0 0 {size} {size}" style="width:{side};height:{side}" shape-rendering="crispEdges" role="img" aria-label="QR"><rect width="{size}" height="{size}" fill="#fff"/><path d="{d}" fill="#000"/></svg>"##
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,6 +60,9 @@ mod tests {
         assert!((21..=177).contains(&modules) && (modules - 21).is_multiple_of(4), "{modules}");
         assert!(d.starts_with(&format!("M{QUIET_ZONE} {QUIET_ZONE}h7v1h-7z")), "the top-left finder pattern");
         assert_eq!(path("lower case is not base45"), None);
+        let svg = svg(&line).unwrap();
+        let side = format!("{}.{}mm", size * 4 / 10, size * 4 % 10);
+        assert!(svg.contains(&format!("width:{side};height:{side}")), "0.4 mm modules: {side}");
         assert_eq!(path(&"A".repeat(5000)), None, "over a version 40 code");
     }
 }

@@ -242,9 +242,6 @@ async fn self_test() {
     reader.close().await;
 }
 
-/// Module size of the test QR code, as on certificates (tenths of a millimetre).
-const MODULE_TENTHS_MM: usize = 4;
-
 async fn print_test(config: Rc<Config>) {
     let stored = stored::load().await;
     let kiosk_id = stored.as_ref().map_or("-", |s| s.identity.kiosk_id.as_str()).to_owned();
@@ -252,13 +249,8 @@ async fn print_test(config: Rc<Config>) {
     let center = edge_url(&config, stored.as_ref());
     // Upper case: the QR alphanumeric set, as the certificates' codes use.
     let qr_text = format!("KOFU-PRINT-TEST {} {}", kiosk_id.to_uppercase(), now.to_uppercase());
-    let qr = kofu_app::qr::path(&qr_text).map(|(d, size)| {
-        let tenths = size * MODULE_TENTHS_MM;
-        let side = format!("{}.{}mm", tenths / 10, tenths % 10);
-        format!(
-            r##"<svg class="qr" viewBox="0 0 {size} {size}" style="width:{side};height:{side}" shape-rendering="crispEdges" role="img" aria-label="QR"><rect width="{size}" height="{size}" fill="#fff"/><path d="{d}" fill="#000"/></svg>"##
-        )
-    });
+    // At the certificates' module size.
+    let qr = kofu_app::qr::svg(&qr_text);
     let Some(page) = element("test-page") else { return };
     let Some(document) = document() else { return };
     page.set_inner_html("");

@@ -53,6 +53,24 @@ test('the maintenance keys open the operator screen, which opens only with the o
   await context.close();
 });
 
+test('a kiosk with no key is out of service: it says so and takes no card', async () => {
+  const context = await browser.newContext({ locale: 'ja-JP' });
+  // A dev build without its TEST-ONLY fallback key behaves as a release kiosk never enrolled.
+  await context.route(`${APP}/config.json`, (route) =>
+    route.fulfill({ contentType: 'application/json', body: JSON.stringify({ edge_url: EDGE, dev_kiosk_key: false }) }));
+  const page = await context.newPage();
+  const edgeRequests = [];
+  page.on('request', (r) => { if (r.url().startsWith(EDGE)) edgeRequests.push(r.url()); });
+  await page.goto(APP);
+  await page.locator('.out-of-service', { hasText: 'This kiosk is not in service' }).waitFor();
+  await page.locator('button.start').click();
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator('main').getAttribute('data-screen'), 'Idle', 'no card is read');
+  assert.equal(await page.locator('input.pin').count(), 0, 'no PIN is asked for');
+  assert.deepEqual(edgeRequests, []);
+  await context.close();
+});
+
 /// The printed test page: its text (poppler) and its QR code (zbar).
 async function printedTestPage(page) {
   await page.emulateMedia({ media: 'print' });

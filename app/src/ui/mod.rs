@@ -141,6 +141,11 @@ impl Kiosk {
         Some((edge, self.identity.get_value()?))
     }
 
+    /// Known to have no key to sign with (never enrolled): it takes no card.
+    fn out_of_service(&self) -> bool {
+        self.config.with(Option::is_some) && self.identity.with_value(Option::is_none)
+    }
+
     fn generation(&self) -> u64 {
         self.generation.get_value()
     }
@@ -304,7 +309,7 @@ pub fn App() -> impl IntoView {
                 }
                 Some(stored.identity)
             }
-            None => unenrolled_identity(),
+            None => unenrolled_identity().filter(|_| config.dev_kiosk_key),
         };
         kiosk.identity.set_value(identity.map(Rc::new));
         kiosk.config.set(Some(config));

@@ -15,6 +15,9 @@ use crate::session::{Session, SessionError};
 
 /// Reads the card and moves to the PIN screen; the USB card is powered first.
 pub(super) fn start_transaction(kiosk: Kiosk, card: Card) {
+    if kiosk.out_of_service() {
+        return;
+    }
     kiosk.erase();
     kiosk.send(Event::CardInserted);
     let generation = kiosk.generation();
@@ -71,7 +74,16 @@ pub(super) fn idle(kiosk: Kiosk) -> impl IntoView {
     view! {
         <section>
             {languages(kiosk)}
-            <Bilingual text=i18n::IDLE/>
+            // A kiosk with no key (never enrolled) says so instead of asking for a card.
+            {move || match kiosk.out_of_service() {
+                true => view! {
+                    <div class="error out-of-service" role="alert">
+                        <Bilingual text=i18n::refusal(kofu_shared::ErrorCode::UnknownKiosk)/>
+                    </div>
+                }
+                .into_any(),
+                false => view! { <Bilingual text=i18n::IDLE/> }.into_any(),
+            }}
             {reader_status(kiosk)}
             {dev_virtual_cards(kiosk)}
         </section>

@@ -57,7 +57,14 @@ fn silence() {
 
 /// What should be said now: the time warning when it shows, else the screen's message.
 fn current(kiosk: Kiosk) -> Phrase {
-    if kiosk.warning.get() { i18n::STILL_THERE.into() } else { screen_phrase(&kiosk.screen.get()) }
+    let screen = kiosk.screen.get();
+    if kiosk.warning.get() {
+        i18n::STILL_THERE.into()
+    } else if screen == Screen::Idle && kiosk.out_of_service() {
+        failure_text(Failure::Refused(kofu_shared::ErrorCode::UnknownKiosk)).into()
+    } else {
+        screen_phrase(&screen)
+    }
 }
 
 /// Speaks on every change of screen, warning or language while voice is on.
