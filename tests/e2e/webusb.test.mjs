@@ -4,22 +4,12 @@
 // "removed" in that reader; the app must notice both by itself (NotifySlotChange).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launch, APP, EDGE } from './support/kiosk.mjs';
 import { VirtualCcid } from './support/virtual-ccid.mjs';
-
-const APP = process.env.KOFU_APP_URL;
-const EDGE = process.env.KOFU_EDGE_URL;
 assert.ok(APP && EDGE, 'run with `cargo xtask test`');
 
 let browser;
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-});
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 async function kioskWithReader(profile, options = {}) {

@@ -370,6 +370,11 @@ fn respond(bytes: Vec<u8>, content_type: &str) -> tiny_http::Response<std::io::C
     if let Ok(h) = tiny_http::Header::from_bytes("Cache-Control", "no-store") {
         response.add_header(h);
     }
+    // One request per connection: with keep-alive, the first page load of a fresh stack
+    // sometimes never got its wasm (tiny_http 0.12; seen in CI and reproduced here).
+    if let Ok(h) = tiny_http::Header::from_bytes("Connection", "close") {
+        response.add_header(h);
+    }
     response
 }
 
