@@ -345,21 +345,26 @@ fn serve_file(request: tiny_http::Request, dist: &std::path::Path, config: &str)
     let response = if path == "config.json" {
         respond(config.as_bytes().to_vec(), "application/json")
     } else {
-        // A folder's index.html: the kiosk, /verify/ and /operator/ (dist/verify, dist/operator).
-        let name = match path.as_str() {
-            "" => "index.html".to_owned(),
-            "verify" | "operator" => format!("{path}/index.html"),
-            folder if folder.ends_with('/') => format!("{folder}index.html"),
-            file => file.to_owned(),
-        };
-        // No traversal: every segment a plain name (Trunk's JS snippets sit in subfolders).
-        let plain = name.split('/').all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'));
-        match std::fs::read(dist.join(&name)) {
-            Ok(bytes) if plain => respond(bytes, content_type(&name)),
-            _ => not_found(),
+        match dist_file(&path).and_then(|name| Some((std::fs::read(dist.join(&name)).ok()?, name))) {
+            Some((bytes, name)) => respond(bytes, content_type(&name)),
+            None => not_found(),
         }
     };
     let _ = request.respond(response);
+}
+
+/// The file under dist/ that a request path names, if any. A folder's index.html: the
+/// kiosk, /verify/ and /operator/. No traversal: every segment must be a plain name (Trunk's
+/// JS snippets sit in subfolders, so subfolders are allowed).
+fn dist_file(path: &str) -> Option<String> {
+    let name = match path {
+        "" => "index.html".to_owned(),
+        "verify" | "operator" => format!("{path}/index.html"),
+        folder if folder.ends_with('/') => format!("{folder}index.html"),
+        file => file.to_owned(),
+    };
+    let plain = name.split('/').all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'));
+    plain.then_some(name)
 }
 
 fn respond(bytes: Vec<u8>, content_type: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
@@ -395,6 +400,19 @@ fn content_type(name: &str) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_static_server_serves_dist_files_and_nothing_outside() {
+        use super::dist_file;
+        assert_eq!(dist_file("").as_deref(), Some("index.html"));
+        assert_eq!(dist_file("operator").as_deref(), Some("operator/index.html"));
+        assert_eq!(dist_file("verify/").as_deref(), Some("verify/index.html"));
+        let snippet = "snippets/kofu-app-1/src/identity/store.js";
+        assert_eq!(dist_file(snippet).as_deref(), Some(snippet));
+        for outside in ["../Cargo.toml", "verify/../../x", "a//b", "./index.html", "a\\..\\b", "snippets/.."] {
+            assert_eq!(dist_file(outside), None, "{outside}");
+        }
+    }
+
     #[test]
     fn the_dev_operator_pin_hash_is_the_documented_pin() {
         let hash = kofu_shared::operator_pin::OperatorPinHash::parse(super::DEV_OPERATOR_PIN_HASH).unwrap();
