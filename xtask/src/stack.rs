@@ -238,9 +238,10 @@ impl Stack {
 
     fn start_app(&mut self, ports: &Ports) -> Result {
         let config = format!("{{\"edge_url\":\"{}\",\"operator_pin\":\"{DEV_OPERATOR_PIN_HASH}\"}}", self.edge_url);
-        let server = tiny_http::Server::http(("127.0.0.1", ports.app)).map_err(|e| format!("app server: {e}"))?;
+        let listener = std::net::TcpListener::bind(("127.0.0.1", ports.app)).map_err(|e| format!("app server: {e}"))?;
+        listener.set_nonblocking(true).map_err(|e| format!("app server: {e}"))?;
         let dist = root().join("dist");
-        std::thread::spawn(move || serve_static(server, dist, config));
+        std::thread::spawn(move || serve_static(listener, dist, config));
         Ok(())
     }
 
@@ -330,89 +331,34 @@ fn http_get_ok(host: &str, path: &str) -> bool {
 pub const DEV_OPERATOR_PIN_HASH: &str =
     "pbkdf2-sha256$100000$a29mdS1kZXYtb3BlcmF0bw$Mh01-CzJd-Nytg4U6cDME4LQnG0TsrIYVRvFEy9BylY";
 
-fn serve_static(server: tiny_http::Server, dist: PathBuf, config: String) {
-    let (dist, config) = (std::sync::Arc::new(dist), std::sync::Arc::new(config));
-    for request in server.incoming_requests() {
-        // One thread per request: a response still being written (the wasm) must not hold
-        // up the page's other requests — a browser opens six connections and waits on all.
-        let (dist, config) = (dist.clone(), config.clone());
-        std::thread::spawn(move || serve_file(request, &dist, &config));
-    }
-}
-
-fn serve_file(request: tiny_http::Request, dist: &std::path::Path, config: &str) {
-    let path = request.url().split('?').next().unwrap_or("/").trim_start_matches('/').to_owned();
-    let response = if path == "config.json" {
-        respond(config.as_bytes().to_vec(), "application/json")
-    } else {
-        match dist_file(&path).and_then(|name| Some((std::fs::read(dist.join(&name)).ok()?, name))) {
-            Some((bytes, name)) => respond(bytes, content_type(&name)),
-            None => not_found(),
+/// The app's files from dist/ (the kiosk, /verify/, /operator/ and Trunk's snippets) and
+/// its config.json, never cached. tower-http's ServeDir: concurrent, and it refuses paths
+/// outside dist/. (A hand-rolled tiny_http server before it sometimes never sent the wasm
+/// of the first page a fresh Chromium loaded.)
+fn serve_static(listener: std::net::TcpListener, dist: PathBuf, config: String) {
+    use axum::http::{HeaderValue, header};
+    let Ok(runtime) = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() else {
+        eprintln!("xtask: app server: no async runtime");
+        return;
+    };
+    runtime.block_on(async move {
+        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+        let config = move || async move { ([(header::CONTENT_TYPE, "application/json")], config) };
+        let app = axum::Router::new()
+            .route("/config.json", axum::routing::get(config))
+            .fallback_service(tower_http::services::ServeDir::new(dist).append_index_html_on_directories(true))
+            .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ));
+        if let Err(e) = axum::serve(listener, app).await {
+            eprintln!("xtask: app server: {e}");
         }
-    };
-    let _ = request.respond(response);
-}
-
-/// The file under dist/ that a request path names, if any. A folder's index.html: the
-/// kiosk, /verify/ and /operator/. No traversal: every segment must be a plain name (Trunk's
-/// JS snippets sit in subfolders, so subfolders are allowed).
-fn dist_file(path: &str) -> Option<String> {
-    let name = match path {
-        "" => "index.html".to_owned(),
-        "verify" | "operator" => format!("{path}/index.html"),
-        folder if folder.ends_with('/') => format!("{folder}index.html"),
-        file => file.to_owned(),
-    };
-    let plain = name.split('/').all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('\\'));
-    plain.then_some(name)
-}
-
-fn respond(bytes: Vec<u8>, content_type: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    let mut response = tiny_http::Response::from_data(bytes);
-    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", content_type) {
-        response.add_header(h);
-    }
-    if let Ok(h) = tiny_http::Header::from_bytes("Cache-Control", "no-store") {
-        response.add_header(h);
-    }
-    // One request per connection: with keep-alive, the first page load of a fresh stack
-    // sometimes never got its wasm (tiny_http 0.12; seen in CI and reproduced here).
-    if let Ok(h) = tiny_http::Header::from_bytes("Connection", "close") {
-        response.add_header(h);
-    }
-    response
-}
-
-fn not_found() -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    respond(b"not found".to_vec(), "text/plain").with_status_code(404)
-}
-
-fn content_type(name: &str) -> &'static str {
-    match name.rsplit('.').next() {
-        Some("html") => "text/html; charset=utf-8",
-        Some("js") => "text/javascript",
-        Some("wasm") => "application/wasm",
-        Some("css") => "text/css",
-        Some("json") => "application/json",
-        _ => "application/octet-stream",
-    }
+    });
 }
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn the_static_server_serves_dist_files_and_nothing_outside() {
-        use super::dist_file;
-        assert_eq!(dist_file("").as_deref(), Some("index.html"));
-        assert_eq!(dist_file("operator").as_deref(), Some("operator/index.html"));
-        assert_eq!(dist_file("verify/").as_deref(), Some("verify/index.html"));
-        let snippet = "snippets/kofu-app-1/src/identity/store.js";
-        assert_eq!(dist_file(snippet).as_deref(), Some(snippet));
-        for outside in ["../Cargo.toml", "verify/../../x", "a//b", "./index.html", "a\\..\\b", "snippets/.."] {
-            assert_eq!(dist_file(outside), None, "{outside}");
-        }
-    }
-
     #[test]
     fn the_dev_operator_pin_hash_is_the_documented_pin() {
         let hash = kofu_shared::operator_pin::OperatorPinHash::parse(super::DEV_OPERATOR_PIN_HASH).unwrap();
