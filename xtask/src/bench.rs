@@ -50,12 +50,11 @@ pub fn bench() -> Result {
     let release_dist = root().join("target/bench-dist");
     run(build::small_wasm(Command::new("trunk").args(["build", "--release", "--dist"]).arg(&release_dist)))?;
     let app = total_gzip(&files(&release_dist, &["_bg.wasm", ".js"])?)?;
-    let verify_dist = root().join("target/bench-dist-verify");
-    build::verify_page(&verify_dist)?;
-    let verify = total_gzip(&files(&verify_dist, &["_bg.wasm", ".js"])?)?;
-    let operator_dist = root().join("target/bench-dist-operator");
-    build::operator_page(&operator_dist)?;
-    let operator = total_gzip(&files(&operator_dist, &["_bg.wasm", ".js"])?)?;
+    let [verify, operator] = build::PAGES.map(|page| {
+        let dist = root().join(format!("target/bench-dist-{page}"));
+        build::page_bundle(page, &dist).and_then(|()| total_gzip(&files(&dist, &["_bg.wasm", ".js"])?))
+    });
+    let (verify, operator) = (verify?, operator?);
     let worker = total_gzip(&files(&root().join("edge/build"), &["_bg.wasm", ".js"])?)?;
     build::worker(build::Worker::Lab)?;
     let rows = [

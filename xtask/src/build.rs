@@ -38,25 +38,22 @@ pub fn worker(kind: Worker) -> Result {
 /// the names (index.html): stripping in rustc would hide the wasm features from wasm-bindgen.
 pub fn app() -> Result {
     run(small_wasm(Command::new("trunk").args(["build", "--release", "--features", "dev"])))?;
-    verify_page(&root().join("dist/verify"))?;
-    operator_page(&root().join("dist/operator"))
+    for page in PAGES {
+        page_bundle(page, &root().join("dist").join(page))?;
+    }
+    Ok(())
 }
 
-/// The operator screen, its own bundle beside the kiosk app (dist/operator).
-pub fn operator_page(dist: &std::path::Path) -> Result {
-    run(small_wasm(
-        Command::new("trunk")
-            .args(["build", "operator/index.html", "--release", "--public-url", "/operator/", "--dist"])
-            .arg(dist),
-    ))
-}
+/// The pages beside the kiosk app, each its own small bundle: `/verify` and the operator screen.
+pub const PAGES: [&str; 2] = ["verify", "operator"];
 
-/// The /verify page, its own small bundle beside the kiosk app (after it: Trunk empties
-/// its dist directory, and the app's is the parent).
-pub fn verify_page(dist: &std::path::Path) -> Result {
+/// `page/index.html` built into `dist`, served at `/page/` (after the app: Trunk empties its
+/// dist directory, and the app's is the parent).
+pub fn page_bundle(page: &str, dist: &std::path::Path) -> Result {
     run(small_wasm(
         Command::new("trunk")
-            .args(["build", "verify/index.html", "--release", "--public-url", "/verify/", "--dist"])
+            .args(["build", &format!("{page}/index.html"), "--release", "--public-url", &format!("/{page}/")])
+            .arg("--dist")
             .arg(dist),
     ))
 }
