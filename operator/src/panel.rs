@@ -42,10 +42,9 @@ pub fn show(config: Rc<Config>) {
     });
 }
 
-/// The center this kiosk talks to: the one its key was enrolled at, else config.json's.
+/// The center this kiosk talks to, as the kiosk itself chooses it.
 fn edge_url(config: &Config, stored: Option<&StoredIdentity>) -> String {
-    let url = stored.map(|s| s.edge_url.as_str()).filter(|u| !u.is_empty()).unwrap_or(&config.edge_url);
-    url.trim_end_matches('/').to_owned()
+    stored::center_url(stored, &config.edge_url).to_owned()
 }
 
 /// Short enough to read out over the phone to the operations desk.

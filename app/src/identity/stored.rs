@@ -31,6 +31,13 @@ pub struct StoredIdentity {
     pub created_at: f64,
 }
 
+/// The center a kiosk talks to: the one its key was enrolled at, else config.json's
+/// (`configured`); without a trailing slash.
+pub fn center_url<'a>(stored: Option<&'a StoredIdentity>, configured: &'a str) -> &'a str {
+    let url = stored.map(|s| s.edge_url.as_str()).filter(|u| !u.is_empty()).unwrap_or(configured);
+    url.trim_end_matches('/')
+}
+
 fn field(object: &JsValue, name: &str) -> JsValue {
     Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
 }

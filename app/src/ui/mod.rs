@@ -301,14 +301,11 @@ pub fn App() -> impl IntoView {
     kiosk.watch_usb();
     spawn_local(async move {
         let Ok(mut config) = load_config().await else { return };
-        let identity = match crate::identity::stored::load().await {
-            Some(stored) => {
-                // The key is enrolled at one center: the one chosen with it, if any.
-                if !stored.edge_url.is_empty() {
-                    config.edge_url = stored.edge_url;
-                }
-                Some(stored.identity)
-            }
+        let stored = crate::identity::stored::load().await;
+        // The key is enrolled at one center: the one chosen with it, if any.
+        config.edge_url = crate::identity::stored::center_url(stored.as_ref(), &config.edge_url).to_owned();
+        let identity = match stored {
+            Some(stored) => Some(stored.identity),
             None => unenrolled_identity().filter(|_| config.dev_kiosk_key),
         };
         kiosk.identity.set_value(identity.map(Rc::new));
