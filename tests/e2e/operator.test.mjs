@@ -4,14 +4,11 @@
 // the ops API, that the kiosk then signs a whole issuance with; the printer test page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { launch, kioskPage, onScreen, APP, EDGE } from './support/kiosk.mjs';
 import { VirtualCcid } from './support/virtual-ccid.mjs';
 import { audit } from './support/axe.mjs';
 import { opsCall } from './support/ops.mjs';
+import { printed } from './support/print.mjs';
 
 assert.ok(APP && EDGE, 'run with `cargo xtask test`');
 const OPERATOR_PIN = '135790'; // TEST ONLY (xtask/src/stack.rs)
@@ -70,23 +67,6 @@ test('a kiosk with no key is out of service: it says so and takes no card', asyn
   assert.deepEqual(edgeRequests, []);
   await context.close();
 });
-
-/// The printed test page: its text (poppler) and its QR code (zbar).
-async function printedTestPage(page) {
-  await page.emulateMedia({ media: 'print' });
-  const pdf = await page.pdf({ printBackground: true, preferCSSPageSize: true });
-  await page.emulateMedia({ media: 'screen' });
-  const dir = mkdtempSync(join(tmpdir(), 'kofu-print-test-'));
-  try {
-    writeFileSync(join(dir, 'test.pdf'), pdf);
-    const text = execFileSync('pdftotext', ['-layout', 'test.pdf', '-'], { cwd: dir }).toString();
-    execFileSync('pdftoppm', ['-r', '300', '-png', '-singlefile', 'test.pdf', 'page'], { cwd: dir });
-    const qr = execFileSync('zbarimg', ['--raw', '-q', '-Sdisable', '-Sqrcode.enable', 'page.png'], { cwd: dir });
-    return { text, qr: qr.toString('latin1').trim() };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 test('a kiosk enrolled on the operator screen signs an issuance with its WebCrypto key', async () => {
   const kioskId = `kiosk-op-${Date.now().toString(36)}`;
@@ -152,10 +132,10 @@ test('a kiosk enrolled on the operator screen signs an issuance with its WebCryp
     await page.locator('#print-test').click();
     await page.getByText('The test page was sent to the printer').waitFor();
     assert.equal(await page.evaluate(() => window.__prints), 1);
-    const printed = await printedTestPage(page);
-    assert.match(printed.text, /印刷テスト/);
-    assert.match(printed.text, new RegExp(kioskId));
-    assert.match(printed.qr, new RegExp(`^KOFU-PRINT-TEST ${kioskId.toUpperCase()} \\d{4}-`));
+    const testPage = await printed(page);
+    assert.match(testPage.text, /印刷テスト/);
+    assert.match(testPage.text, new RegExp(kioskId));
+    assert.match(testPage.qr, new RegExp(`^KOFU-PRINT-TEST ${kioskId.toUpperCase()} \\d{4}-`));
 
     // Back at the kiosk: a whole issuance, every request signed by the WebCrypto key.
     await page.locator('#back').click();

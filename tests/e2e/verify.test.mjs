@@ -3,13 +3,10 @@
 // signature with the keys the center publishes — and refuses the same text with one byte changed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { launch, kioskPage, chooseWithCard, confirmAndTake, APP } from './support/kiosk.mjs';
 import { base45Decode, base45Encode } from './support/base45.mjs';
 import { audit } from './support/axe.mjs';
+import { printed } from './support/print.mjs';
 
 assert.ok(APP, 'run with `cargo xtask test`');
 
@@ -19,20 +16,9 @@ after(async () => { await browser?.close(); });
 
 /// The QR codes' text as a scanner reads them off the printed page.
 async function scannedFromPdf(page) {
-  await page.emulateMedia({ media: 'print' });
-  const pdf = await page.pdf({ printBackground: true, preferCSSPageSize: true });
-  await page.emulateMedia({ media: 'screen' });
-  const pages = pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || [];
-  assert.equal(pages.length, 1, 'one A4 page, QR code included');
-  const dir = mkdtempSync(join(tmpdir(), 'kofu-print-'));
-  try {
-    writeFileSync(join(dir, 'certificate.pdf'), pdf);
-    execFileSync('pdftoppm', ['-r', '300', '-png', '-singlefile', 'certificate.pdf', 'page'], { cwd: dir });
-    const out = execFileSync('zbarimg', ['--raw', '-q', '-Sdisable', '-Sqrcode.enable', 'page.png'], { cwd: dir });
-    return out.toString('latin1').trim();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { pages, qr } = await printed(page);
+  assert.equal(pages, 1, 'one A4 page, QR code included');
+  return qr;
 }
 
 async function verifyPage(text, shot = false) {
