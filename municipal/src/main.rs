@@ -24,6 +24,7 @@ enum Command {
         /// Loopback by default; a municipality puts its own front end before it.
         #[arg(long, default_value = "127.0.0.1:8790")]
         listen: String,
+        /// A SQLite file, or `postgres://user@host/dbname`.
         #[arg(long)]
         db: String,
         #[arg(long, default_value = "122319")]
@@ -40,6 +41,7 @@ enum Command {
     },
     /// Create the database and load a fictional town (TEST ONLY): 122319 印西市 or 131016 千代田区.
     SeedDev {
+        /// A SQLite file, or `postgres://user@host/dbname`.
         #[arg(long)]
         db: String,
         #[arg(long, default_value = "122319")]
@@ -47,15 +49,16 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() {
-    if let Err(e) = run(Cli::parse()).await {
+fn main() {
+    if let Err(e) = run(Cli::parse()) {
         eprintln!("kofu-municipal: {e}");
         std::process::exit(1);
     }
 }
 
-async fn run(cli: Cli) -> Result<(), String> {
+// Synchronous at the top: the PostgreSQL client runs its own small runtime, which may
+// be neither created nor dropped inside tokio's. Requests reach it via `block_in_place`.
+fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::SeedDev { db, code } => {
             let db = Db::open(&db).map_err(|e| e.to_string())?;
@@ -75,14 +78,25 @@ async fn run(cli: Cli) -> Result<(), String> {
             let center_keys = center_key.iter().map(|arg| CenterKey::from_arg(arg)).collect::<Result<Vec<_>, _>>()?;
             let db = Db::open(&db).map_err(|e| e.to_string())?;
             let state = Arc::new(AppState { municipality: Municipality { code, name, signing_key, center_keys }, db });
-            let listener = tokio::net::TcpListener::bind(&listen).await.map_err(|e| format!("bind {listen}: {e}"))?;
-            eprintln!("kofu-municipal {code} listening on http://{listen}");
-            axum::serve(listener, router(state))
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await
-                .map_err(|e| e.to_string())
+            let runtime =
+                tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
+            let served = runtime.block_on(serve(&listen, Arc::clone(&state)));
+            // Every request task ends with the runtime, so the database closes out here.
+            drop(runtime);
+            drop(state);
+            served
         }
     }
+}
+
+async fn serve(listen: &str, state: Arc<AppState>) -> Result<(), String> {
+    let code = state.municipality.code;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("bind {listen}: {e}"))?;
+    eprintln!("kofu-municipal {code} listening on http://{listen}");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
 }

@@ -149,7 +149,7 @@ fn copies_and_the_fee_come_from_the_municipality_settings() {
     let document = issue_in(&m, &db, "card-1", 1, CertificateChoice::new(CertificateKind::Inkan, 3)).unwrap();
     assert_eq!((document.copies, document.fee_per_copy), (3, 300));
     // No fee set: the municipality does not issue that kind at kiosks.
-    db.with(|c| c.execute("DELETE FROM settings WHERE key = 'fee.kazei'", [])).unwrap();
+    db.execute("DELETE FROM settings WHERE key = 'fee.kazei'", &[]).unwrap();
     let refused = issue_in(&m, &db, "card-1", 2, CertificateChoice::new(CertificateKind::Kazei, 1)).unwrap_err();
     assert_eq!(refused, ErrorCode::KindNotOffered);
     for copies in [0, 11] {
@@ -178,7 +178,7 @@ fn options_of_another_kind_are_a_bad_request() {
 #[test]
 fn both_towns_are_seeded_with_hundreds_of_residents_in_households() {
     let (_, db, _dir) = setup();
-    let count = |sql: &str| db.with(|c| c.query_row(sql, [], |r| r.get::<_, i64>(0))).unwrap();
+    let count = |sql: &str| db.count(sql).unwrap();
     assert!(count("SELECT COUNT(*) FROM residents") >= 300);
     assert!(count("SELECT COUNT(*) FROM households") >= 150);
     assert!(count("SELECT COUNT(*) FROM seal_registrations") >= 100);
@@ -219,7 +219,7 @@ fn the_household_list_names_whom_a_juminhyo_may_list_and_registers_nothing() {
 #[test]
 fn a_household_list_leaves_out_members_under_a_support_measure() {
     let (m, db, _dir) = setup();
-    db.with(|c| c.execute("UPDATE residents SET support_measure = 1 WHERE name = '高橋 由美'", [])).unwrap();
+    db.execute("UPDATE residents SET support_measure = ?1 WHERE name = '高橋 由美'", &[true.into()]).unwrap();
     let id = tx(1);
     let answer = handle_issue(&m, &db, &forward_household_list("card-3", &id).1, NOW).unwrap();
     let plaintext = ReplyKey::derive_for_tests(id.as_bytes()).open(id.as_bytes(), &answer.sealed).unwrap();

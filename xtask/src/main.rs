@@ -6,6 +6,7 @@ mod build;
 mod deploy;
 mod fuzz;
 mod ops;
+mod postgres;
 mod privacy;
 mod stack;
 mod tools;
@@ -101,6 +102,14 @@ fn test() -> Result {
     // The release kiosk build (no virtual card) must compile and lint clean too.
     clippy(&["-p", "kofu-app", "-p", "kofu-operator", "--target", "wasm32-unknown-unknown"])?;
     run(Command::new("cargo").args(["test", "--workspace", "--exclude", "kofu-tests"]))?;
+    // The municipal server's tests once more, on PostgreSQL instead of SQLite.
+    {
+        let log = root().join(".kofu/postgres-unit.log");
+        let cluster = postgres::Cluster::start("unit", 18796, &log)?;
+        run(Command::new("cargo")
+            .args(["test", "-p", "kofu-municipal"])
+            .env("KOFU_TEST_POSTGRES", cluster.server_url()))?;
+    }
     // A short pass over every parser of reader and card input; `cargo xtask fuzz` goes longer.
     fuzz::fuzz(10)?;
     build::all()?;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::{Result, root, run, tools};
+use crate::{Result, postgres, root, run, tools};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -35,6 +35,10 @@ impl Ports {
 
     fn broken(&self) -> u16 {
         self.municipal + 2
+    }
+
+    fn postgres(&self) -> u16 {
+        self.municipal + 5
     }
 }
 
@@ -65,6 +69,9 @@ pub struct Stack {
     pub edge_cold_start: Duration,
     mode: Mode,
     children: Vec<Child>,
+    /// Tests: 千代田区's database, so the browser tests run one town on each engine.
+    /// Dropped after the children are stopped.
+    postgres: Option<postgres::Cluster>,
 }
 
 fn fixture(name: &str) -> PathBuf {
@@ -99,14 +106,26 @@ impl Stack {
             edge_cold_start: Duration::ZERO,
             mode,
             children: Vec::new(),
+            postgres: None,
         };
         for port in [ports.app, ports.edge, ports.municipal, ports.chiyoda(), ports.broken()] {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return Err(format!("port {port} is in use: is another kofu stack running?"));
             }
         }
-        stack.start_municipal("122319", "印西市", ports.municipal)?;
-        stack.start_municipal("131016", "千代田区", ports.chiyoda())?;
+        let inzai_db = stack.dir.join("municipal-122319.sqlite").display().to_string();
+        stack.start_municipal("122319", "印西市", ports.municipal, &inzai_db)?;
+        let chiyoda_db = if mode == Mode::Test {
+            let cluster = stack.postgres.insert(postgres::Cluster::start(
+                mode.name(),
+                ports.postgres(),
+                &stack.dir.join("postgres.log"),
+            )?);
+            cluster.create_database("chiyoda")?
+        } else {
+            stack.dir.join("municipal-131016.sqlite").display().to_string()
+        };
+        stack.start_municipal("131016", "千代田区", ports.chiyoda(), &chiyoda_db)?;
         if mode == Mode::Test {
             stack.start_broken_municipal(&ports)?;
         }
@@ -120,16 +139,16 @@ impl Stack {
         Ok(stack)
     }
 
-    /// A municipal server with its fictional town seeded (TEST ONLY data).
-    fn start_municipal(&mut self, code: &str, name: &str, port: u16) -> Result {
+    /// A municipal server with its fictional town seeded (TEST ONLY data) in `db`: a
+    /// SQLite file or a PostgreSQL URL.
+    fn start_municipal(&mut self, code: &str, name: &str, port: u16, db: &str) -> Result {
         let profile = if self.mode == Mode::Bench { "release" } else { "debug" };
         let bin = root().join("target").join(profile).join("kofu-municipal");
-        let db = self.dir.join(format!("municipal-{code}.sqlite"));
-        run(Command::new(&bin).args(["seed-dev", "--code", code, "--db"]).arg(&db))?;
+        run(Command::new(&bin).args(["seed-dev", "--code", code, "--db", db]))?;
         let (out, err) = log(&self.dir, &format!("municipal-{code}.log"))?;
         let child = Command::new(&bin)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--code", code, "--name", name, "--db"])
-            .arg(&db)
+            .arg(db)
             .arg("--key")
             .arg(fixture(&format!("municipal-{code}.key.der")))
             .arg("--center-key")

@@ -101,6 +101,13 @@ pub fn ensure(need: Need) -> Result {
             .args(["install", "-y", "chromium", "fonts-noto-cjk"])
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
+    // The municipal tests run on PostgreSQL too, and so does 千代田区 in the test stack.
+    if need == Need::All && crate::postgres::bin_dir().is_none() {
+        run(Command::new("apt-get").arg("update"))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends", "postgresql"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
     // The printed-certificate test rasterizes Chromium's PDF and reads its QR code back
     // with a decoder that is not ours.
     if need == Need::All && !(PathBuf::from("/usr/bin/pdftoppm").exists() && PathBuf::from("/usr/bin/zbarimg").exists())

@@ -1,8 +1,7 @@
 //! The resident records the certificates are made from. None of these types derive
 //! Debug: they are personal data and must never reach a log.
 
-use rusqlite::{OptionalExtension, Row, params};
-
+use super::engine::{Row, params};
 use super::{Db, DbError};
 
 pub struct Resident {
@@ -33,28 +32,28 @@ const RESIDENT_COLUMNS: &str = "r.id, r.name, r.name_kana, r.birth_date, r.sex, 
     r.relationship, r.resident_since, r.status, r.support_measure, r.card_issued_on, r.pin_set_on, r.moved_in_on,
     r.household_id, r.household_order, r.honseki, r.hittousha, r.individual_number, r.name_printable";
 
-fn resident(row: &Row<'_>) -> rusqlite::Result<Resident> {
+fn resident(row: &Row) -> Result<Resident, DbError> {
     Ok(Resident {
-        id: row.get(0)?,
-        name: row.get(1)?,
-        name_kana: row.get(2)?,
-        birth_date: row.get(3)?,
-        sex: row.get(4)?,
-        address: row.get(5)?,
-        householder: row.get(6)?,
-        relationship: row.get(7)?,
-        resident_since: row.get(8)?,
-        status: row.get(9)?,
-        support_measure: row.get(10)?,
-        card_issued_on: row.get(11)?,
-        pin_set_on: row.get(12)?,
-        moved_in_on: row.get(13)?,
-        household_id: row.get(14)?,
-        household_order: row.get(15)?,
-        honseki: row.get(16)?,
-        hittousha: row.get(17)?,
-        individual_number: row.get(18)?,
-        name_printable: row.get(19)?,
+        id: row.int(0)?,
+        name: row.text(1)?,
+        name_kana: row.text(2)?,
+        birth_date: row.text(3)?,
+        sex: row.text(4)?,
+        address: row.text(5)?,
+        householder: row.text(6)?,
+        relationship: row.text(7)?,
+        resident_since: row.text(8)?,
+        status: row.text(9)?,
+        support_measure: row.flag(10)?,
+        card_issued_on: row.opt_text(11)?,
+        pin_set_on: row.opt_text(12)?,
+        moved_in_on: row.opt_text(13)?,
+        household_id: row.opt_int(14)?,
+        household_order: row.num(15)?,
+        honseki: row.text(16)?,
+        hittousha: row.text(17)?,
+        individual_number: row.opt_text(18)?,
+        name_printable: row.flag(19)?,
     })
 }
 
@@ -95,7 +94,7 @@ impl Db {
             "SELECT {RESIDENT_COLUMNS} FROM card_holders h JOIN residents r ON r.id = h.resident_id
              WHERE h.issuer_sha256 = ?1 AND h.serial = ?2"
         );
-        self.with(|c| c.prepare_cached(&sql)?.query_row(params![issuer_sha256, serial], resident).optional())
+        self.query_row(&sql, params![issuer_sha256, serial])?.as_ref().map(resident).transpose()
     }
 
     /// The household's current members (not those moved out or deceased), in register order.
@@ -104,62 +103,56 @@ impl Db {
             "SELECT {RESIDENT_COLUMNS} FROM residents r
              WHERE r.household_id = ?1 AND r.status = 'resident' ORDER BY r.household_order, r.id"
         );
-        self.with(|c| c.prepare_cached(&sql)?.query_map(params![household_id], resident)?.collect())
+        self.query(&sql, params![household_id])?.iter().map(resident).collect()
     }
 
     /// The resident's seal registration, if it is in force.
     pub fn active_seal(&self, resident_id: i64) -> Result<Option<SealRegistration>, DbError> {
-        self.with(|c| {
-            c.prepare_cached(
-                "SELECT registration_number, seal_svg FROM seal_registrations
-                 WHERE resident_id = ?1 AND status = 'active'",
-            )?
-            .query_row(params![resident_id], |row| {
-                Ok(SealRegistration { registration_number: row.get(0)?, seal_svg: row.get(1)? })
-            })
-            .optional()
-        })
+        self.query_row(
+            "SELECT registration_number, seal_svg FROM seal_registrations WHERE resident_id = ?1 AND status = 'active'",
+            params![resident_id],
+        )?
+        .map(|row| Ok(SealRegistration { registration_number: row.text(0)?, seal_svg: row.text(1)? }))
+        .transpose()
     }
 
     /// The fiscal years on record for a resident, newest first.
     pub fn fiscal_years(&self, resident_id: i64) -> Result<Vec<u16>, DbError> {
-        self.with(|c| {
-            c.prepare_cached("SELECT fiscal_year FROM tax_records WHERE resident_id = ?1 ORDER BY fiscal_year DESC")?
-                .query_map(params![resident_id], |row| row.get(0))?
-                .collect()
-        })
+        self.query(
+            "SELECT fiscal_year FROM tax_records WHERE resident_id = ?1 ORDER BY fiscal_year DESC",
+            params![resident_id],
+        )?
+        .iter()
+        .map(|row| row.num(0))
+        .collect()
     }
 
     pub fn tax_record(&self, resident_id: i64, fiscal_year: u16) -> Result<Option<TaxRecord>, DbError> {
-        self.with(|c| {
-            c.prepare_cached(
-                "SELECT fiscal_year, total_income, salary_income, deductions, taxable_income, municipal_tax,
-                        prefectural_tax
-                 FROM tax_records WHERE resident_id = ?1 AND fiscal_year = ?2",
-            )?
-            .query_row(params![resident_id, fiscal_year], |row| {
-                Ok(TaxRecord {
-                    fiscal_year: row.get(0)?,
-                    total_income: row.get(1)?,
-                    salary_income: row.get(2)?,
-                    deductions: row.get(3)?,
-                    taxable_income: row.get(4)?,
-                    municipal_tax: row.get(5)?,
-                    prefectural_tax: row.get(6)?,
-                })
+        self.query_row(
+            "SELECT fiscal_year, total_income, salary_income, deductions, taxable_income, municipal_tax,
+                    prefectural_tax
+             FROM tax_records WHERE resident_id = ?1 AND fiscal_year = ?2",
+            params![resident_id, fiscal_year],
+        )?
+        .map(|row| {
+            Ok(TaxRecord {
+                fiscal_year: row.num(0)?,
+                total_income: row.num(1)?,
+                salary_income: row.num(2)?,
+                deductions: row.num(3)?,
+                taxable_income: row.num(4)?,
+                municipal_tax: row.num(5)?,
+                prefectural_tax: row.num(6)?,
             })
-            .optional()
         })
+        .transpose()
     }
 
     pub fn settings(&self) -> Result<Settings, DbError> {
-        let rows: Vec<(String, String)> = self.with(|c| {
-            c.prepare_cached("SELECT key, value FROM settings")?
-                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect()
-        })?;
+        let rows = self.query("SELECT key, value FROM settings", &[])?;
         let mut settings = Settings { fees: Vec::new(), print_individual_number: false, kiosk_fiscal_years: 5 };
-        for (key, value) in rows {
+        for row in rows {
+            let (key, value) = (row.text(0)?, row.text(1)?);
             if let Some(kind) = key.strip_prefix("fee.") {
                 if let Ok(fee) = value.parse() {
                     settings.fees.push((kind.to_owned(), fee));
@@ -174,8 +167,10 @@ impl Db {
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), DbError> {
-        self.with(|c| {
-            c.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)", params![key, value]).map(drop)
-        })
+        self.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )
+        .map(drop)
     }
 }

@@ -6,12 +6,11 @@ mod generate;
 mod holders;
 mod names;
 
-use kofu_shared::cert::ParsedCert;
-use rusqlite::{Transaction, params};
-
-use crate::db::{Db, DbError};
+use crate::db::engine::params;
+use crate::db::{Db, DbError, Engine};
 pub use generate::individual_number;
 pub use holders::{CARD_HOLDERS, CardHousehold};
+use kofu_shared::cert::ParsedCert;
 
 pub struct Town {
     pub code: &'static str,
@@ -84,8 +83,6 @@ pub struct Household {
 pub enum SeedError {
     #[error(transparent)]
     Db(#[from] DbError),
-    #[error(transparent)]
-    Sql(#[from] rusqlite::Error),
     #[error("a seed card certificate does not parse")]
     Certificate,
     #[error("no seed town has code {0}")]
@@ -116,20 +113,19 @@ pub fn seed_town(db: &Db, code: &str, today: &str) -> Result<usize, SeedError> {
     let issuer = hex::encode(issuer);
     let latest_year = latest_fiscal_year(today);
     let mut count = 0;
-    db.with(|c| {
-        let tx = c.unchecked_transaction()?;
+    db.transaction(|tx| {
         for table in ["issuances", "tax_records", "seal_registrations", "card_holders", "residents", "households"] {
-            tx.execute(&format!("DELETE FROM {table}"), [])?;
+            tx.execute(&format!("DELETE FROM {table}"), &[])?;
         }
         for (h, household) in households.iter().enumerate() {
             let household_id = h as i64 + 1;
             tx.execute(
                 "INSERT INTO households (id, address, householder) VALUES (?1, ?2, ?3)",
-                params![household_id, household.address, household.householder],
+                params![household_id, &household.address, &household.householder],
             )?;
             for (m, person) in household.members.iter().enumerate() {
                 count += 1;
-                insert_person(&tx, count as i64, household_id, m + 1, household, person, today, latest_year)?;
+                insert_person(tx, count as i64, household_id, m + 1, household, person, today, latest_year)?;
                 let serial = match person.card {
                     Some(der) => ParsedCert::parse(der).map(|c| c.serial_hex).unwrap_or_default(),
                     // Family members of card holders have no card in the seed.
@@ -138,31 +134,29 @@ pub fn seed_town(db: &Db, code: &str, today: &str) -> Result<usize, SeedError> {
                 };
                 tx.execute(
                     "INSERT INTO card_holders (issuer_sha256, serial, resident_id) VALUES (?1, ?2, ?3)",
-                    params![issuer, serial, count as i64],
+                    params![&issuer, &serial, count as i64],
                 )?;
                 if person.card.is_none() {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO validation_cards (issuer_sha256, serial, status, municipality)
-                         VALUES (?1, ?2, 'valid', ?3)",
-                        params![issuer, serial, code],
-                    )?;
+                    tx.execute(VALID_CARD, params![&issuer, &serial, code])?;
                 }
             }
         }
         for holder in CARD_HOLDERS {
             for person in holder.members.iter().filter(|p| p.card.is_some()) {
                 let serial = person.card.and_then(|der| ParsedCert::parse(der).ok()).map(|c| c.serial_hex);
-                tx.execute(
-                    "INSERT OR REPLACE INTO validation_cards (issuer_sha256, serial, status, municipality)
-                     VALUES (?1, ?2, 'valid', ?3)",
-                    params![issuer, serial.unwrap_or_default(), holder.municipality],
-                )?;
+                tx.execute(VALID_CARD, params![&issuer, &serial.unwrap_or_default(), holder.municipality])?;
             }
         }
-        tx.commit()
+        Ok::<_, SeedError>(())
     })?;
     Ok(count)
 }
+
+/// A seed card is valid and lives in `?3` (replacing any earlier state of it).
+const VALID_CARD: &str =
+    "INSERT INTO validation_cards (issuer_sha256, serial, status, municipality) VALUES (?1, ?2, 'valid', ?3)
+    ON CONFLICT (issuer_sha256, serial)
+    DO UPDATE SET status = excluded.status, municipality = excluded.municipality, active_from = NULL";
 
 /// The newest fiscal year (年度) with tax records: a year's records exist from June.
 pub fn latest_fiscal_year(today: &str) -> u16 {
@@ -173,7 +167,7 @@ pub fn latest_fiscal_year(today: &str) -> u16 {
 
 #[allow(clippy::too_many_arguments)]
 fn insert_person(
-    tx: &Transaction<'_>,
+    tx: &mut Engine,
     id: i64,
     household_id: i64,
     order: usize,
@@ -181,7 +175,7 @@ fn insert_person(
     p: &Person,
     today: &str,
     latest_year: u16,
-) -> Result<(), rusqlite::Error> {
+) -> Result<(), DbError> {
     let card_date = if p.card_new_today { today } else { "2024-04-01" };
     tx.execute(
         "INSERT INTO residents (id, name, name_kana, birth_date, sex, address, householder, relationship,
@@ -190,22 +184,22 @@ fn insert_person(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
         params![
             id,
-            p.name,
-            p.name_kana,
-            p.birth_date,
+            &p.name,
+            &p.name_kana,
+            &p.birth_date,
             p.sex,
-            household.address,
-            household.householder,
+            &household.address,
+            &household.householder,
             p.relationship,
-            p.resident_since,
+            &p.resident_since,
             p.status,
             p.support_measure,
             card_date,
             household_id,
             order as i64,
-            p.honseki,
-            p.hittousha,
-            p.individual_number,
+            &p.honseki,
+            &p.hittousha,
+            &p.individual_number,
             p.name_printable
         ],
     )?;
@@ -214,7 +208,7 @@ fn insert_person(
         tx.execute(
             "INSERT INTO seal_registrations (resident_id, registration_number, registered_on, status, seal_svg)
              VALUES (?1, ?2, '2015-04-01', 'active', ?3)",
-            params![id, format!("第{:06}号", id * 7 + 1000), seal_svg(family)],
+            params![id, &format!("第{:06}号", id * 7 + 1000), &seal_svg(family)],
         )?;
     }
     if let Some(income) = p.income {

@@ -22,9 +22,8 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{FIX}{name}")).unwrap()
 }
 
-pub fn setup() -> (Municipality, Db, tempdir::Dir) {
-    let dir = tempdir::Dir::new();
-    let db = Db::open(dir.path("m.sqlite").to_str().unwrap()).unwrap();
+pub fn setup() -> (Municipality, Db, Scratch) {
+    let (db, scratch) = scratch_db();
     seed_town(&db, "122319", &kofu_municipal::eligibility::jst_date(NOW)).unwrap();
     let m = Municipality {
         code: MunicipalityCode::parse("122319").unwrap(),
@@ -32,7 +31,7 @@ pub fn setup() -> (Municipality, Db, tempdir::Dir) {
         signing_key: p256_signing_key(&fixture("municipal-122319.key.der")).unwrap(),
         center_keys: vec![CenterKey { key: p256_public_key(&fixture("center.pub.der")).unwrap(), until_ms: None }],
     };
-    (m, db, dir)
+    (m, db, scratch)
 }
 
 /// What the center sends for `card` asking a 住民票, signed with `center_key`.
@@ -99,6 +98,68 @@ pub fn forward_with_key(
         let envelope = ForwardEnvelope { forward: forward_bytes.into(), attestation: attestation.into() };
         (request, serde_json::to_vec(&envelope).unwrap())
     })
+}
+
+/// Where a test's database lives; removed on drop.
+pub enum Scratch {
+    Sqlite(tempdir::Dir),
+    Postgres { server: String, database: String },
+}
+
+/// The PostgreSQL server the municipal tests run against instead of SQLite: a base URL
+/// without a database, e.g. `postgres://postgres@127.0.0.1:18796` (`cargo xtask test`
+/// starts a throwaway one and runs these tests once on each engine).
+const POSTGRES_ENV: &str = "KOFU_TEST_POSTGRES";
+
+/// A fresh, migrated database for one test.
+pub fn scratch_db() -> (Db, Scratch) {
+    let scratch = Scratch::new();
+    (Db::open(&scratch.location()).unwrap(), scratch)
+}
+
+impl Scratch {
+    /// An empty database, not yet opened (nor migrated).
+    pub fn new() -> Self {
+        match std::env::var(POSTGRES_ENV) {
+            Ok(server) => {
+                use std::sync::atomic::{AtomicU32, Ordering};
+                static N: AtomicU32 = AtomicU32::new(0);
+                let database = format!("kofu_test_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+                let mut admin = postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls)
+                    .unwrap_or_else(|e| panic!("{POSTGRES_ENV}={server}: {e}"));
+                admin.batch_execute(&format!("CREATE DATABASE {database}")).unwrap();
+                Scratch::Postgres { server, database }
+            }
+            Err(_) => Scratch::Sqlite(tempdir::Dir::new()),
+        }
+    }
+}
+
+impl Scratch {
+    /// What `Db::open` takes to open this database again.
+    pub fn location(&self) -> String {
+        match self {
+            Scratch::Sqlite(dir) => dir.path("m.sqlite").display().to_string(),
+            Scratch::Postgres { server, database } => format!("{server}/{database}"),
+        }
+    }
+
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Scratch::Sqlite(_) => "sqlite",
+            Scratch::Postgres { .. } => "postgresql",
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Scratch::Postgres { server, database } = self
+            && let Ok(mut admin) = postgres::Client::connect(&format!("{server}/postgres"), postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)"));
+        }
+    }
 }
 
 /// A temporary folder removed on drop (std only).

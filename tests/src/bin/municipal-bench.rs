@@ -32,11 +32,8 @@ fn main() -> Result<(), String> {
     let db = Db::open(dir.join("bench.sqlite").to_str().unwrap_or_default()).map_err(|e| e.to_string())?;
     let residents = seed_town(&db, "122319", "2026-11-25").map_err(|e| e.to_string())?;
     let cards: Vec<(String, String)> = db
-        .with(|c| {
-            c.prepare("SELECT issuer_sha256, serial FROM card_holders")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect()
-        })
+        .query("SELECT issuer_sha256, serial FROM card_holders", &[])
+        .and_then(|rows| rows.iter().map(|r| Ok((r.text(0)?, r.text(1)?))).collect())
         .map_err(|e| e.to_string())?;
     let household = CertificateChoice {
         kind: CertificateKind::Juminhyo,
@@ -45,7 +42,7 @@ fn main() -> Result<(), String> {
     };
 
     let select_one = per_op(20_000, |_| {
-        let _ = db.with(|c| c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)));
+        let _ = db.count("SELECT 1");
     });
     let lookup = per_op(20_000, |i| {
         let (issuer, serial) = &cards[i as usize % cards.len()];
