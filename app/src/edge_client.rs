@@ -22,7 +22,7 @@ pub struct HttpEdge {
 impl EdgeApi for HttpEdge {
     async fn challenge(&self, kiosk_id: &str) -> Result<ChallengeResponse, EdgeCallError> {
         let body = ChallengeRequest { kiosk_id: kiosk_id.to_owned() };
-        request("POST", &format!("{}/v1/challenges", self.base_url), Some(&body)).await
+        retried("POST", &format!("{}/v1/challenges", self.base_url), Some(&body)).await
     }
 
     async fn issue(&self, envelope: &IssueEnvelope) -> Result<IssueResponse, EdgeCallError> {
@@ -34,7 +34,7 @@ impl EdgeApi for HttpEdge {
     }
 
     async fn menu(&self, envelope: &MenuEnvelope) -> Result<MenuResponse, EdgeCallError> {
-        request("POST", &format!("{}/v1/menu", self.base_url), Some(envelope)).await
+        retried("POST", &format!("{}/v1/menu", self.base_url), Some(envelope)).await
     }
 }
 
@@ -77,11 +77,43 @@ pub async fn get<R: DeserializeOwned>(url: &str) -> Result<R, EdgeCallError> {
 
 const EDGE_TIMEOUT_MS: u32 = 25_000;
 
+/// Calls that change nothing at the center (a fresh challenge, the menu) are sent once
+/// more after a moment when no HTTP answer came at all: a dropped connection, or a proxy
+/// refusing the CORS preflight (as `wrangler dev` now and then does). Never `issue`: its
+/// challenge is spent on arrival.
+async fn retried<B: Serialize, R: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: Option<&B>,
+) -> Result<R, EdgeCallError> {
+    let response = match fetch(method, url, body).await? {
+        Ok(response) => response,
+        Err(NoAnswer) => {
+            gloo_timers::future::TimeoutFuture::new(RETRY_AFTER_MS).await;
+            fetch(method, url, body).await?.map_err(|NoAnswer| EdgeCallError::Network)?
+        }
+    };
+    read(response).await
+}
+
+const RETRY_AFTER_MS: u32 = 400;
+
 async fn request<B: Serialize, R: DeserializeOwned>(
     method: &str,
     url: &str,
     body: Option<&B>,
 ) -> Result<R, EdgeCallError> {
+    read(fetch(method, url, body).await?.map_err(|NoAnswer| EdgeCallError::Network)?).await
+}
+
+/// `fetch` itself failed: no HTTP answer arrived.
+struct NoAnswer;
+
+async fn fetch<B: Serialize>(
+    method: &str,
+    url: &str,
+    body: Option<&B>,
+) -> Result<Result<web_sys::Response, NoAnswer>, EdgeCallError> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     // A center that does not answer is a failure the resident is told about, not a screen
@@ -96,11 +128,13 @@ async fn request<B: Serialize, R: DeserializeOwned>(
     }
     let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(|_| EdgeCallError::Network)?;
     let window = web_sys::window().ok_or(EdgeCallError::Network)?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-        .await
-        .map_err(|_| EdgeCallError::Network)?
-        .dyn_into()
-        .map_err(|_| EdgeCallError::Network)?;
+    Ok(match JsFuture::from(window.fetch_with_request(&request)).await {
+        Ok(response) => response.dyn_into().map_err(|_| NoAnswer),
+        Err(_) => Err(NoAnswer),
+    })
+}
+
+async fn read<R: DeserializeOwned>(response: web_sys::Response) -> Result<R, EdgeCallError> {
     let text = JsFuture::from(response.text().map_err(|_| EdgeCallError::Network)?)
         .await
         .map_err(|_| EdgeCallError::Network)?

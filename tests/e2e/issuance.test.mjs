@@ -177,3 +177,28 @@ test('cancel while the municipality is issuing: nothing shown, and the late answ
   await context.close();
 });
 
+
+test('a menu call that gets no answer at all is sent once more; twice, and the resident is told', async () => {
+  // Once: as when `wrangler dev` refuses a CORS preflight. The kiosk asks again, unseen.
+  let menuCalls = 0;
+  let { page, context, errors } = await kioskPage();
+  await page.route('**/v1/menu', (route) => (++menuCalls === 1 ? route.abort('failed') : route.continue()));
+  await page.locator('button.start').click();
+  await enterPin(page, '1234');
+  await page.locator('button.choice-juminhyo').waitFor();
+  assert.equal(menuCalls, 2);
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  // Every time: one retry only, then the network failure is explained.
+  menuCalls = 0;
+  ({ page, context } = await kioskPage());
+  await page.route('**/v1/menu', (route) => (++menuCalls, route.abort('failed')));
+  await page.locator('button.start').click();
+  await enterPin(page, '1234');
+  const error = page.locator('section.error');
+  await error.waitFor({ timeout: 10000 });
+  assert.equal(await error.getAttribute('data-failure'), 'Network');
+  assert.equal(menuCalls, 2);
+  await context.close();
+});
