@@ -22,6 +22,15 @@ pub const LABEL_PRINT_OUTCOME: &str = "kofu/v1/print-outcome";
 pub const LABEL_CENTER_OUTCOME: &str = "kofu/v1/center-outcome";
 /// The kiosk asking what a card holder may be offered (`POST /v1/menu`).
 pub const LABEL_MENU_REQUEST: &str = "kofu/v1/menu-request";
+/// The retiring center key vouching for its successor during a rotation.
+pub const LABEL_CENTER_KEY_ENDORSEMENT: &str = "kofu/v1/center-key-endorsement";
+/// The center proving to itself that a configured secret is the named public key.
+pub const LABEL_CENTER_KEY_PROBE: &str = "kofu/v1/center-key-probe";
+
+/// What the retiring center key signs: the new key's SPKI DER and its own end (ms).
+pub fn center_key_endorsement_message(new_public_key: &[u8], retire_at_ms: u64) -> Vec<u8> {
+    signed_message(LABEL_CENTER_KEY_ENDORSEMENT, &[new_public_key, &retire_at_ms.to_be_bytes()])
+}
 
 /// DER prefix of a SHA-256 DigestInfo (RFC 8017 §9.2 note 1).
 pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] =

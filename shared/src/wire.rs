@@ -203,6 +203,30 @@ pub struct MunicipalKey {
     pub public_key: Bytes,
 }
 
+/// `GET /v1/center-keys`: the keys the center has signed forwards with since its first
+/// rotation, and when municipal servers stop accepting each. Empty before any rotation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CenterKeys {
+    pub keys: Vec<CenterKeyEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CenterKeyEntry {
+    /// SHA-256 of `public_key`, hex.
+    pub key_id: String,
+    /// P-256 SubjectPublicKeyInfo DER.
+    pub public_key: Bytes,
+    /// When the center started signing with it (ms; 0: before the first recorded rotation).
+    pub active_from: u64,
+    /// Set once a rotation replaced it: its attestations are accepted up to this time (ms).
+    /// `null` while it signs.
+    pub retire_at: Option<u64>,
+    /// ECDSA P-256 r‖s by the key it replaced over
+    /// `center_key_endorsement_message(public_key, retire_at of the replaced key)`; `null`
+    /// for a key in force before the first rotation.
+    pub endorsement: Option<Bytes>,
+}
+
 /// `POST /v1/menu` body: after the PIN, what this card's holder may be offered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

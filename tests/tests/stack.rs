@@ -257,3 +257,59 @@ fn the_center_publishes_each_municipality_document_key() {
         assert_eq!(published, kofu_shared::signing::p256_public_key(&fixture).unwrap());
     }
 }
+
+/// The broken municipal server in front of 千代田区 (TEST ONLY) in one of its modes.
+fn broken_mode(mode: &str) {
+    let (status, _) = post(&format!("{}/_mode", env("KOFU_BROKEN_MUNICIPAL_URL")), mode.as_bytes());
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn the_center_key_rotates_through_the_ops_api_and_the_next_key_signs_at_once() {
+    use kofu_shared::Bytes;
+    use kofu_shared::signing::{center_key_endorsement_message, p256_public_key, p256_verify};
+    use kofu_shared::wire::CenterKeys;
+    let published = || -> CenterKeys {
+        let (status, body) = get(&format!("{}/v1/center-keys", env("KOFU_EDGE_URL")));
+        assert_eq!(status, 200);
+        serde_json::from_slice(&body).unwrap()
+    };
+    // Whichever key signs now: a rerun against the same stack finds the last rotation's.
+    let signing = published().keys.into_iter().find(|k| k.retire_at.is_none()).map(|k| k.public_key.0);
+    let (from, to) = match signing {
+        Some(key) if key == fixture("center-next.pub.der") => ("center-next", "center"),
+        _ => ("center", "center-next"),
+    };
+    let spki = |name: &str| Bytes::encode(&fixture(&format!("{name}.pub.der")));
+    // 千代田区's side passes only forwards the key rotated to has attested.
+    broken_mode(&format!("attested-by:{}", spki(to)));
+    let (before, _) = issue_with("card-9", 1);
+    assert!(
+        // The center does not pass a municipality's attestation complaint on to kiosks.
+        matches!(before, Err(SessionError::Edge(EdgeCallError::Refused(ErrorCode::MunicipalityUnavailable)))),
+        "before the rotation the old key signs: {:?}",
+        before.err()
+    );
+
+    let retire_at = now_ms() + 11 * 60_000;
+    let rotation = |previous: &str| {
+        format!(r#"{{"public_key":"{}","previous_public_key":"{}","retire_at":{retire_at}}}"#, spki(to), spki(previous))
+    };
+    // Naming the wrong key in force changes nothing.
+    let (status, body) = ops_post("/v1/ops/center-key/rotate", rotation(to).as_bytes());
+    assert_eq!(refusal((status, body)), (400, ErrorCode::BadRequest));
+    let (status, body) = ops_post("/v1/ops/center-key/rotate", rotation(from).as_bytes());
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+
+    let (after, _) = issue_with("card-9", 2);
+    broken_mode("honest");
+    assert!(after.is_ok(), "after the rotation the next key signs: {:?}", after.err());
+
+    let keys = published().keys;
+    let old = keys.iter().find(|k| k.public_key.0 == fixture(&format!("{from}.pub.der"))).unwrap();
+    let new = keys.iter().find(|k| k.public_key.0 == fixture(&format!("{to}.pub.der"))).unwrap();
+    assert_eq!((old.retire_at, new.retire_at), (Some(retire_at), None));
+    let old_key = p256_public_key(&fixture(&format!("{from}.pub.der"))).unwrap();
+    let endorsement = new.endorsement.as_ref().expect("the old key endorses the new");
+    p256_verify(&old_key, &center_key_endorsement_message(&new.public_key.0, retire_at), &endorsement.0).unwrap();
+}

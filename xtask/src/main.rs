@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Some("dev") => dev(),
         Some("test") => test(),
         Some("e2e") => e2e(&args[1..]),
+        Some("stack-tests") => stack_tests(&args[1..]),
         Some("bench") => tools::ensure(tools::Need::Dev).and_then(|()| bench::bench()),
         Some("deploy") => deploy::deploy(&args[1..]),
         Some("ops") => ops::ops(&args[1..]),
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
             Some(Err(_)) => Err(String::from("usage: cargo xtask fuzz [seconds per target]")),
         },
         _ => Err(String::from(
-            "usage: cargo xtask setup|dev|test|e2e [file…] [--repeat N]|bench|fuzz [seconds]|deploy --env <staging|production> [--dry-run]",
+            "usage: cargo xtask setup|dev|test|e2e [file…] [--repeat N]|stack-tests [filter]|bench|fuzz [seconds]|deploy --env <staging|production> [--dry-run]",
         )),
     };
     match outcome {
@@ -128,6 +129,16 @@ fn test() -> Result {
 /// deliberately broken municipal server in front of 千代田区.
 fn build_test_bins() -> Result {
     run(Command::new("cargo").args(["build", "-p", "kofu-tests", "--bin", "virtual-ccid", "--bin", "broken-municipal"]))
+}
+
+/// `cargo xtask stack-tests [FILTER]`: only `tests/tests/*.rs` (the kiosk's session code
+/// over HTTP) against a fresh test stack.
+fn stack_tests(filter: &[String]) -> Result {
+    tools::ensure(tools::Need::All)?;
+    build::all()?;
+    build_test_bins()?;
+    let stack = stack::Stack::start(stack::Mode::Test)?;
+    run(Command::new("cargo").args(["test", "-p", "kofu-tests", "--"]).args(filter).envs(stack.env()))
 }
 
 /// `cargo xtask e2e [FILE…] [--repeat N]`: only the browser tests (all, or the given

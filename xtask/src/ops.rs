@@ -23,6 +23,8 @@ const USAGE: &str = "usage: cargo xtask ops <command> [--edge URL] [--key-id ID 
                (KEY: as the kiosk's operator screen shows it)
   revoke-kiosk --id ID
   register-municipality --file MUNICIPALITY.json   (docs/PROTOCOL.md, POST /v1/ops/municipalities)
+  rotate-center-key --public-key NEW.pub.der --previous-public-key OLD.pub.der --overlap-minutes N
+               (NEW's secret must be set as CENTER_KEY_NEXT; OLD stays valid N more minutes, ≥ 10)
   operator-pin    (no edge call: reads a new kiosk operator PIN from stdin, prints config.json's operator_pin)";
 
 pub fn ops(args: &[String]) -> Result {
@@ -63,6 +65,23 @@ pub fn ops(args: &[String]) -> Result {
             ("POST", "/v1/ops/kiosks".to_owned(), body)
         }
         Some("revoke-kiosk") => ("POST", "/v1/ops/kiosks/revoke".to_owned(), format!("{{\"id\":{:?}}}", need("--id")?)),
+        Some("rotate-center-key") => {
+            let spki = |name: &str| -> Result<String> {
+                let path = need(name)?;
+                let der = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+                kofu_shared::signing::p256_public_key(&der).map_err(|_| format!("{path}: not a P-256 public key"))?;
+                Ok(Bytes::encode(&der))
+            };
+            let minutes: u64 = need("--overlap-minutes")?.parse().map_err(|_| "--overlap-minutes: a number")?;
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?;
+            let body = format!(
+                "{{\"public_key\":\"{}\",\"previous_public_key\":\"{}\",\"retire_at\":{}}}",
+                spki("--public-key")?,
+                spki("--previous-public-key")?,
+                now.as_millis() as u64 + minutes * 60_000
+            );
+            ("POST", "/v1/ops/center-key/rotate".to_owned(), body)
+        }
         Some("register-municipality") => {
             let file = need("--file")?;
             let body = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;

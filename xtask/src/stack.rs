@@ -153,6 +153,9 @@ impl Stack {
             .arg(fixture(&format!("municipal-{code}.key.der")))
             .arg("--center-key")
             .arg(fixture("center.pub.der"))
+            // Both keys of the dev rotation, so a rotation in the stack keeps it working.
+            .arg("--center-key")
+            .arg(fixture("center-next.pub.der"))
             .stdout(out)
             .stderr(err)
             .process_group(0)
@@ -209,7 +212,12 @@ impl Stack {
         let state = self.dir.join("wrangler-state");
         let wrangler = tools::node_bin("wrangler");
         // Local secrets: the dev center key (TEST ONLY).
-        let dev_vars = format!("CENTER_KEY={}\n", b64_file(&fixture("center.key.der"))?);
+        // CENTER_KEY_NEXT: what a rotation through the ops API switches to (TEST ONLY keys).
+        let dev_vars = format!(
+            "CENTER_KEY={}\nCENTER_KEY_NEXT={}\n",
+            b64_file(&fixture("center.key.der"))?,
+            b64_file(&fixture("center-next.key.der"))?
+        );
         std::fs::write(root().join(".dev.vars"), dev_vars).map_err(|e| e.to_string())?;
         run(Command::new(&wrangler)
             .args(["d1", "migrations", "apply", "kofu", "--local", "--persist-to"])

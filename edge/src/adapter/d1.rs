@@ -5,6 +5,7 @@ use serde::Deserialize;
 use worker::{AbortSignal, D1Database, Env, Fetch, Headers, Method, Request, RequestInit};
 
 use crate::core::audit::{AuditEntry, AuditRecord};
+use crate::core::center_key::StoredCenterKey;
 use crate::core::{
     Backend, BackendError, ChallengeOutcome, EdgeError, HttpAnswer, KioskEnrollment, KioskRecord, MunicipalityRecord,
     TransactionRecord,
@@ -27,6 +28,14 @@ impl D1Backend {
         let limiter = env.durable_object("RATE_LIMITER").map_err(|_| storage("RATE_LIMITER binding"))?;
         Ok(D1Backend { db, validation_url, limiter })
     }
+}
+
+/// How long an isolate trusts its copy of the center key records: every forward needs
+/// them, a rotation is rare, and its overlap (`center_key::MIN_OVERLAP_MS`) is far longer.
+const CENTER_KEYS_CACHE_MS: u64 = 60_000;
+
+thread_local! {
+    static SIGNING_CENTER_KEY: std::cell::RefCell<Option<(u64, Option<String>)>> = const { std::cell::RefCell::new(None) };
 }
 
 fn d1_err(e: worker::Error) -> BackendError {
@@ -167,6 +176,50 @@ impl Backend for D1Backend {
             )
             .await?;
         Ok(inserted == 1)
+    }
+
+    async fn signing_center_key(&self) -> Result<Option<String>, BackendError> {
+        let now = worker::Date::now().as_millis();
+        let cached = SIGNING_CENTER_KEY.with(|c| c.borrow().clone());
+        if let Some((_, digest)) = cached.filter(|(at, _)| now < at + CENTER_KEYS_CACHE_MS) {
+            return Ok(digest);
+        }
+        // One column as a plain string: no row type to deserialize.
+        let statement = self.db.prepare("SELECT pkcs8_sha256 FROM center_keys WHERE retire_at IS NULL");
+        let digest: Option<String> = statement.first(Some("pkcs8_sha256")).await.map_err(d1_err)?;
+        SIGNING_CENTER_KEY.with(|c| *c.borrow_mut() = Some((now, digest.clone())));
+        Ok(digest)
+    }
+
+    async fn rotate_center_key(&self, retiring: &StoredCenterKey, next: &StoredCenterKey) -> Result<(), BackendError> {
+        let upsert = |key: &StoredCenterKey, on_conflict: &str| {
+            let entry = &key.entry;
+            let endorsement = entry.endorsement.as_ref().map(|e| Bytes::encode(&e.0));
+            self.db
+                .prepare(format!(
+                    "INSERT INTO center_keys (key_id, public_key, pkcs8_sha256, active_from, retire_at, endorsement)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (key_id) DO UPDATE SET {on_conflict}"
+                ))
+                .bind(&[
+                    entry.key_id.as_str().into(),
+                    Bytes::encode(&entry.public_key.0).into(),
+                    key.pkcs8_sha256.as_str().into(),
+                    (entry.active_from as f64).into(),
+                    entry.retire_at.map_or(wasm_bindgen::JsValue::NULL, |t| (t as f64).into()),
+                    endorsement.map_or(wasm_bindgen::JsValue::NULL, Into::into),
+                ])
+                .map_err(d1_err)
+        };
+        let retire = upsert(retiring, "retire_at = excluded.retire_at")?;
+        let activate = upsert(
+            next,
+            "active_from = excluded.active_from, retire_at = NULL, endorsement = excluded.endorsement,
+             pkcs8_sha256 = excluded.pkcs8_sha256",
+        )?;
+        // One batch: D1 applies it as a single transaction.
+        self.db.batch(vec![retire, activate]).await.map_err(d1_err)?;
+        SIGNING_CENTER_KEY.with(|c| *c.borrow_mut() = None);
+        Ok(())
     }
 
     async fn municipal_keys(&self) -> Result<Vec<kofu_shared::wire::MunicipalKey>, BackendError> {

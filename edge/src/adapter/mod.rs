@@ -8,6 +8,7 @@ use serde::Deserialize;
 use worker::{Cors, Date, Env, Method, Request, Response, event};
 
 use crate::core::audit::AuditEntry;
+use crate::core::center_key::rotate_center_key;
 use crate::core::challenge::create_challenge;
 use crate::core::issue::issue;
 use crate::core::ops::{OpsRequest, authorize_once, enroll_kiosk, register_municipality, revoke_kiosk, verify_audit};
@@ -38,6 +39,13 @@ pub(crate) fn config(env: &Env) -> Result<Rc<EdgeConfig>, EdgeError> {
         let anchors = text_binding(env, "TRUST_ANCHORS")?;
         let center_key = text_binding(env, "CENTER_KEY")?;
         let mut config = EdgeConfig::from_text(&anchors, &center_key);
+        if let Ok(next) = env
+            .secret("CENTER_KEY_NEXT")
+            .map(|s| s.to_string())
+            .or_else(|_| env.var("CENTER_KEY_NEXT").map(|v| v.to_string()))
+        {
+            config = config.and_then(|c| c.with_next_center_key(&next));
+        }
         if let Ok(audit_key) = env.secret("AUDIT_KEY") {
             config = config.and_then(|c| c.with_audit_key(&audit_key.to_string()));
         }
@@ -88,12 +96,14 @@ async fn route(req: &mut Request, env: &Env, method: &Method, path: &str) -> wor
         (Method::Post, "/v1/outcome") => outcome_route(req, env).await,
         (Method::Post, "/v1/menu") => menu_route(req, env).await,
         (Method::Get, "/v1/municipal-keys") => municipal_keys_route(env).await,
+        (Method::Get, "/v1/center-keys") => center_keys_route(env).await,
         (Method::Get, "/v1/ops/audit/verify") => audit_verify_route(req, env).await,
         (Method::Get, "/v1/ops/audit/report") => audit_report_route(req, env).await,
         (Method::Get, "/v1/ops/audit/export") => audit_export_route(req, env).await,
-        (Method::Post, "/v1/ops/kiosks" | "/v1/ops/kiosks/revoke" | "/v1/ops/municipalities") => {
-            directory_route(req, env, path).await
-        }
+        (
+            Method::Post,
+            "/v1/ops/kiosks" | "/v1/ops/kiosks/revoke" | "/v1/ops/municipalities" | "/v1/ops/center-key/rotate",
+        ) => directory_route(req, env, path).await,
         #[cfg(feature = "lab")]
         (Method::Post, lab) if lab.starts_with("/v1/_lab/") && crate::lab::enabled(env) => {
             return crate::lab::route(req, env, lab).await;
@@ -173,6 +183,26 @@ async fn municipal_keys_route(env: &Env) -> Result<Response, EdgeError> {
     Ok(response)
 }
 
+/// Public: the center keys since the first rotation, each with its end once retiring and
+/// the endorsement by the key it replaced, for municipal servers to follow a rotation.
+async fn center_keys_route(env: &Env) -> Result<Response, EdgeError> {
+    // Built by D1 as JSON (the stored fields are already in wire form): no row types here.
+    #[derive(Deserialize)]
+    struct Row {
+        keys: String,
+    }
+    let sql = "SELECT json_object('keys', json_group_array(json_object('key_id', key_id, 'public_key', public_key,
+        'active_from', active_from, 'retire_at', retire_at, 'endorsement', endorsement))) AS keys
+        FROM (SELECT * FROM center_keys ORDER BY active_from, key_id)";
+    let db = env.d1("DB").map_err(|_| storage("D1 binding"))?;
+    let row: Option<Row> = db.prepare(sql).first(None).await.map_err(|_| storage("center keys"))?;
+    let body = row.map_or_else(|| String::from("{\"keys\":[]}"), |r| r.keys);
+    let response = Response::ok(body).map_err(|_| storage("response"))?;
+    let _ = response.headers().set("content-type", "application/json");
+    let _ = response.headers().set("cache-control", "public, max-age=60");
+    Ok(response)
+}
+
 /// The ops key that signed this request (headers `x-kofu-ops-key`, `-time`, `-signature`).
 async fn ops_caller(req: &mut Request, env: &Env, config: &EdgeConfig, body: &[u8]) -> Result<String, EdgeError> {
     let header = |name: &str| req.headers().get(name).ok().flatten().ok_or(EdgeError::OpsUnauthorized);
@@ -239,15 +269,22 @@ async fn audit_export_route(req: &mut Request, env: &Env) -> Result<Response, Ed
     Response::from_json(&records).map_err(|_| storage("response"))
 }
 
-/// The directory calls of the ops API; each is audited with the operator who made it.
+/// The ops API's changes (directory, center key); each is audited with the operator who
+/// made it. One handler: each extra route costs the bundle its own copy of this path.
 async fn directory_route(req: &mut Request, env: &Env, path: &str) -> Result<Response, EdgeError> {
     let body = read_body(req).await?;
     let config = config(env)?;
     let operator = ops_caller(req, env, &config, &body).await?;
     let backend = D1Backend::new(env)?;
+    let mut answer = serde_json::json!({ "ok": true });
     let (kiosk_id, municipality, action) = match path {
         "/v1/ops/kiosks" => (enroll_kiosk(&backend, &body).await?, None, "kiosk_enrolled"),
         "/v1/ops/kiosks/revoke" => (revoke_kiosk(&backend, &body).await?, None, "kiosk_revoked"),
+        "/v1/ops/center-key/rotate" => {
+            let rotated = rotate_center_key(&WebCrypto, &config, &backend, &body, now()).await?;
+            answer = serde_json::to_value(&rotated).map_err(|_| storage("response"))?;
+            (String::new(), None, "center_key_rotated")
+        }
         _ => (String::new(), Some(register_municipality(&backend, &body).await?), "municipality_registered"),
     };
     let entry = AuditEntry {
@@ -259,7 +296,7 @@ async fn directory_route(req: &mut Request, env: &Env, path: &str) -> Result<Res
         card_tag: None,
     };
     crate::core::audit::append(&backend, entry).await.map_err(EdgeError::Storage)?;
-    Response::from_json(&serde_json::json!({ "ok": true })).map_err(|_| storage("response"))
+    Response::from_json(&answer).map_err(|_| storage("response"))
 }
 
 async fn read_body(req: &mut Request) -> Result<Vec<u8>, EdgeError> {

@@ -130,6 +130,17 @@ pub trait Backend {
         now: u64,
     ) -> Result<bool, BackendError>;
 
+    /// `pkcs8_sha256` of the center key the last rotation put in force; `None` before any.
+    async fn signing_center_key(&self) -> Result<Option<String>, BackendError>;
+
+    /// Records a rotation in one write: `retiring` gets its end (a key recorded before keeps
+    /// its start and endorsement), `next` signs from now.
+    async fn rotate_center_key(
+        &self,
+        retiring: &super::center_key::StoredCenterKey,
+        next: &super::center_key::StoredCenterKey,
+    ) -> Result<(), BackendError>;
+
     /// Counts one request against `key`'s window; `false` when the limit is reached.
     async fn take_rate(&self, key: &str, limit: super::rate::Limit, now: u64) -> Result<bool, BackendError>;
 

@@ -14,19 +14,50 @@ pub struct EdgeConfig {
     pub anchors: Vec<ParsedCert>,
     /// Each anchor's key, past the key policy once (same order as `anchors`).
     pub anchor_keys: Vec<RsaKey>,
-    /// Parsed for RustCrypto (native, lab builds); the deployed worker signs with WebCrypto
-    /// from `center_key_pkcs8` and carries no P-256 arithmetic.
-    #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
-    pub center_key: SigningKey,
-    /// The same key as PKCS#8 DER, for backends that import it (WebCrypto).
-    pub center_key_pkcs8: Zeroizing<Vec<u8>>,
+    /// The center's signing keys: `CENTER_KEY`, then `CENTER_KEY_NEXT` when one is set for
+    /// a rotation. Which one signs is decided by the rotation record (`center_key`).
+    pub center_keys: Vec<CenterSigningKey>,
     /// Keys the card tags of the audit trail. Set with [`Self::with_audit_key`]; derived
-    /// from the center key otherwise.
+    /// from `CENTER_KEY` otherwise (set it before a rotation swaps that secret, or card tags
+    /// change).
     pub audit_key: Zeroizing<Vec<u8>>,
     /// Operators allowed to call the ops API (`OPS_KEYS`); none by default.
     pub ops_keys: Vec<super::ops::OpsKey>,
     pub rate_limits: super::rate::RateLimits,
     pub challenge_ttl_ms: u64,
+}
+
+pub struct CenterSigningKey {
+    /// Parsed for RustCrypto (native, lab builds); the deployed worker signs with WebCrypto
+    /// from `pkcs8` and carries no P-256 arithmetic.
+    #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
+    pub signing: SigningKey,
+    /// PKCS#8 DER, for backends that import it (WebCrypto).
+    pub pkcs8: Zeroizing<Vec<u8>>,
+    /// SHA-256 of `pkcs8`, hex: names the key where its public half is not at hand (the
+    /// deployed worker cannot derive it).
+    pub pkcs8_sha256: String,
+}
+
+impl CenterSigningKey {
+    /// base64url PKCS#8 DER of a P-256 key.
+    pub fn from_b64(text: &str) -> Result<Self, ConfigError> {
+        let der = Zeroizing::new(Bytes::decode(text.trim()).map_err(|_| ConfigError::BadCenterKey)?);
+        #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
+        let signing = kofu_shared::signing::p256_signing_key(&der).map_err(|_| ConfigError::BadCenterKey)?;
+        // Without p256 the deployed worker checks the PKCS#8 shape; WebCrypto checks the key.
+        #[cfg(all(target_arch = "wasm32", not(feature = "lab")))]
+        if !der.starts_with(&[0x30]) || der.len() < 64 {
+            return Err(ConfigError::BadCenterKey);
+        }
+        let pkcs8_sha256 = hex::encode(Sha256::digest(&der[..]));
+        Ok(CenterSigningKey {
+            #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
+            signing,
+            pkcs8: der,
+            pkcs8_sha256,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,30 +87,29 @@ impl EdgeConfig {
             .enumerate()
             .map(|(i, a)| RsaKey::anchor(&a.spki_der).map_err(|_| ConfigError::BadAnchor(i)))
             .collect::<Result<_, _>>()?;
-        let der = Zeroizing::new(Bytes::decode(center_key_b64.trim()).map_err(|_| ConfigError::BadCenterKey)?);
-        #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
-        let center_key = kofu_shared::signing::p256_signing_key(&der).map_err(|_| ConfigError::BadCenterKey)?;
-        // Without p256 the deployed worker checks the PKCS#8 shape; WebCrypto checks the key.
-        #[cfg(all(target_arch = "wasm32", not(feature = "lab")))]
-        if !der.starts_with(&[0x30]) || der.len() < 64 {
-            return Err(ConfigError::BadCenterKey);
-        }
-        let audit_key = Zeroizing::new(Sha256::digest(signed_message("kofu/v1/audit-key", &[&der])).to_vec());
+        let center_key = CenterSigningKey::from_b64(center_key_b64)?;
+        let audit_key =
+            Zeroizing::new(Sha256::digest(signed_message("kofu/v1/audit-key", &[&center_key.pkcs8])).to_vec());
         Ok(EdgeConfig {
             anchors,
             anchor_keys,
-            #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
-            center_key,
+            center_keys: vec![center_key],
             audit_key,
             ops_keys: Vec::new(),
             rate_limits: super::rate::RateLimits::default(),
-            center_key_pkcs8: der,
             challenge_ttl_ms: kofu_shared::limits::CHALLENGE_TTL_MS,
         })
     }
 }
 
 impl EdgeConfig {
+    /// `CENTER_KEY_NEXT`: the key a rotation switches to (base64url PKCS#8 DER).
+    pub fn with_next_center_key(mut self, key_b64: &str) -> Result<Self, ConfigError> {
+        self.center_keys.truncate(1);
+        self.center_keys.push(CenterSigningKey::from_b64(key_b64)?);
+        Ok(self)
+    }
+
     /// `AUDIT_KEY`: base64url, at least 32 bytes.
     pub fn with_audit_key(mut self, key_b64: &str) -> Result<Self, ConfigError> {
         let key = Bytes::decode(key_b64.trim()).map_err(|_| ConfigError::BadAuditKey)?;

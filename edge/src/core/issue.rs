@@ -90,7 +90,8 @@ async fn issue_steps<B: Backend, V: Verifier + CenterSigner>(
     if !municipality.hours.is_open(now_ms) || !municipality.closures.allows(request.certificate.kind, now_ms) {
         return Err(EdgeError::OutsideServiceHours);
     }
-    let forward = attest(verifier, config, &envelope, &card, municipality_code, now_ms).await?;
+    let center_key = super::center_key::active_center_key(config, backend).await?;
+    let forward = attest(verifier, center_key, &envelope, &card, municipality_code, now_ms).await?;
     remember(backend, &request, municipality_code, now_ms).await?;
     let answer = forward_to_municipality(backend, &municipality, forward).await?;
     Ok(IssueResponse {
@@ -363,7 +364,7 @@ pub(crate) async fn enabled_municipality<B: Backend>(
 /// The center's attestation over exactly the bytes it forwards.
 pub async fn attest<S: CenterSigner>(
     signer: &S,
-    config: &EdgeConfig,
+    center_key: &super::config::CenterSigningKey,
     envelope: &IssueEnvelope,
     card: &ParsedCert,
     municipality: MunicipalityCode,
@@ -379,7 +380,7 @@ pub async fn attest<S: CenterSigner>(
     };
     let forward_bytes = serde_json::to_vec(&forward).map_err(|_| EdgeError::Malformed("forward"))?;
     let attestation = signer
-        .sign_center(config, &center_message(&forward_bytes))
+        .sign_center(center_key, &center_message(&forward_bytes))
         .await
         .map_err(|_| EdgeError::Storage(super::BackendError::Storage(String::from("center key unusable"))))?;
     let envelope = ForwardEnvelope { forward: forward_bytes.into(), attestation: attestation.to_vec().into() };

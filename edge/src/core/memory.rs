@@ -37,6 +37,8 @@ pub struct MemoryBackend {
     pub stores: RefCell<HashMap<String, String>>,
     /// Signed ops requests seen: digest → until when it is remembered.
     ops_requests: RefCell<HashMap<[u8; 32], u64>>,
+    /// Center keys as rotations recorded them, oldest first.
+    pub center_keys: RefCell<Vec<super::center_key::StoredCenterKey>>,
 }
 
 impl MemoryBackend {
@@ -53,11 +55,33 @@ impl MemoryBackend {
             stores: RefCell::default(),
             transactions: RefCell::default(),
             ops_requests: RefCell::default(),
+            center_keys: RefCell::default(),
         }
     }
 }
 
 impl Backend for MemoryBackend {
+    async fn signing_center_key(&self) -> Result<Option<String>, BackendError> {
+        Ok(self.center_keys.borrow().iter().find(|k| k.entry.retire_at.is_none()).map(|k| k.pkcs8_sha256.clone()))
+    }
+
+    async fn rotate_center_key(
+        &self,
+        retiring: &super::center_key::StoredCenterKey,
+        next: &super::center_key::StoredCenterKey,
+    ) -> Result<(), BackendError> {
+        let mut keys = self.center_keys.borrow_mut();
+        match keys.iter_mut().find(|k| k.entry.key_id == retiring.entry.key_id) {
+            Some(existing) => existing.entry.retire_at = retiring.entry.retire_at,
+            None => keys.push(retiring.clone()),
+        }
+        match keys.iter_mut().find(|k| k.entry.key_id == next.entry.key_id) {
+            Some(existing) => *existing = next.clone(),
+            None => keys.push(next.clone()),
+        }
+        Ok(())
+    }
+
     async fn first_use_of_ops_request(
         &self,
         digest: &[u8; 32],

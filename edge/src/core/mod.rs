@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod backend;
+pub mod center_key;
 pub mod challenge;
 pub mod config;
 pub mod error;
@@ -26,7 +27,7 @@ pub const SERVICE: &str = "kofu-edge";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The D1 migrations (edge/migrations) this build expects applied; `GET /v1/health` reports
 /// whether the database is there, so a deploy that forgot `migrations apply` shows at once.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 #[cfg(test)]
 mod tests {

@@ -88,8 +88,9 @@ async fn outcome_steps<B: Backend, V: Verifier + CenterSigner>(
         verified_at: now_ms,
     };
     let forward_bytes = serde_json::to_vec(&forward).map_err(|_| EdgeError::Malformed("forward"))?;
+    let center_key = super::center_key::active_center_key(config, backend).await?;
     let attestation = verifier
-        .sign_center(config, &center_outcome_message(&forward_bytes))
+        .sign_center(center_key, &center_outcome_message(&forward_bytes))
         .await
         .map_err(|_| EdgeError::Storage(BackendError::Storage("center key unusable".into())))?;
     let body = serde_json::to_vec(&kofu_shared::wire::ForwardEnvelope {

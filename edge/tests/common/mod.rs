@@ -45,8 +45,7 @@ pub fn municipality(url: &str, body: &[u8]) -> Result<HttpAnswer, kofu_edge::cor
     }
     assert_eq!(url, "http://municipal.test/v1/issue");
     let envelope: ForwardEnvelope = serde_json::from_slice(body).unwrap();
-    let center = p256_public_key(&fixture("center.pub.der")).unwrap();
-    p256_verify(&center, &center_message(&envelope.forward.0), &envelope.attestation.0).unwrap();
+    attested(&center_message(&envelope.forward.0), &envelope.attestation.0);
     let forward: Forward = serde_json::from_slice(&envelope.forward.0).unwrap();
     let request: IssueRequest = serde_json::from_slice(&forward.request.0).unwrap();
     let document = Document {
@@ -85,11 +84,32 @@ pub fn municipality(url: &str, body: &[u8]) -> Result<HttpAnswer, kofu_edge::cor
     Ok(HttpAnswer { status: 200, body: serde_json::to_vec(&answer).unwrap() })
 }
 
+thread_local! {
+    static ATTESTED_BY: std::cell::RefCell<Vec<&'static str>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The fake municipality accepts either center key (a rotation's old and new) and notes
+/// which one signed; anything else fails the test.
+fn attested(message: &[u8], signature: &[u8]) {
+    let by = ["center", "center-next"]
+        .into_iter()
+        .find(|name| {
+            let key = p256_public_key(&fixture(&format!("{name}.pub.der"))).unwrap();
+            p256_verify(&key, message, signature).is_ok()
+        })
+        .expect("the attestation verifies under a center key");
+    ATTESTED_BY.with(|a| a.borrow_mut().push(by));
+}
+
+/// Which center key signed each forward this thread's fake municipality received.
+pub fn take_attestations() -> Vec<&'static str> {
+    ATTESTED_BY.with(|a| std::mem::take(&mut *a.borrow_mut()))
+}
+
 /// The municipality's side of an outcome: checks the center's attestation, acknowledges.
 pub fn outcome_ack(body: &[u8]) -> HttpAnswer {
     let envelope: ForwardEnvelope = serde_json::from_slice(body).unwrap();
-    let center = p256_public_key(&fixture("center.pub.der")).unwrap();
-    p256_verify(&center, &center_outcome_message(&envelope.forward.0), &envelope.attestation.0).unwrap();
+    attested(&center_outcome_message(&envelope.forward.0), &envelope.attestation.0);
     let forward: OutcomeForward = serde_json::from_slice(&envelope.forward.0).unwrap();
     let report: OutcomeReport = serde_json::from_slice(&forward.report.0).unwrap();
     let state = match report.outcome {

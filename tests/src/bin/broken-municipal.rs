@@ -5,17 +5,23 @@
 //! Usage: `broken-municipal <listen host:port> <upstream url> <municipal key.der>`.
 //! `POST /_mode` with body `honest`, `replay` (answer with the previous transaction's sealed
 //! document) or `misbind` (a validly signed document bound to the previous transaction,
-//! sealed to this one's key). Every other request goes to the upstream unchanged.
+//! sealed to this one's key), or `attested-by:KEY` (pass on only forwards whose center
+//! attestation verifies under KEY, base64url SPKI; refuse others as the municipal server
+//! would: the stack test of a center-key rotation sees which key signs). Every other
+//! request goes to the upstream unchanged.
 
 use std::io::Read;
 use std::sync::Mutex;
 
 use kofu_shared::seal::seal;
-use kofu_shared::signing::{municipal_message, p256_sign, p256_signing_key};
+use kofu_shared::signing::{
+    center_message, municipal_message, p256_public_key, p256_sign, p256_signing_key, p256_verify,
+};
 use kofu_shared::wire::{
     Document, DocumentBody, ForwardEnvelope, IssueRequest, JuminhyoBody, JuminhyoMember, MunicipalAnswer,
     SignedDocument,
 };
+use kofu_shared::{ApiError, ErrorCode};
 use p256::ecdsa::SigningKey;
 
 #[derive(Default)]
@@ -96,6 +102,12 @@ fn issue(state: &Mutex<State>, upstream: &str, key: &SigningKey, body: &[u8]) ->
         Err(_) => return (500, b"{}".to_vec()),
     };
     let request = request_of(body);
+    if let Some(key) = mode.strip_prefix("attested-by:")
+        && !attested_by(key, body)
+    {
+        let refusal = ApiError::new(ErrorCode::AttestationInvalid, "attestation does not verify");
+        return (401, serde_json::to_vec(&refusal).unwrap_or_default());
+    }
     match (mode.as_str(), previous, request) {
         ("replay", Some((answer, _)), _) => (200, answer),
         ("misbind", Some((_, earlier)), Some(current)) => (200, misbound(key, &earlier, &current)),
@@ -107,6 +119,12 @@ fn issue(state: &Mutex<State>, upstream: &str, key: &SigningKey, body: &[u8]) ->
             (status, answer)
         }
     }
+}
+
+fn attested_by(key_b64: &str, body: &[u8]) -> bool {
+    let Ok(envelope) = serde_json::from_slice::<ForwardEnvelope>(body) else { return false };
+    let key = kofu_shared::Bytes::decode(key_b64).ok().and_then(|der| p256_public_key(&der).ok());
+    key.is_some_and(|key| p256_verify(&key, &center_message(&envelope.forward.0), &envelope.attestation.0).is_ok())
 }
 
 /// A document properly signed by this municipality, bound to `earlier`'s transaction, yet

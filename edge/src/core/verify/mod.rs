@@ -133,5 +133,6 @@ fn check_lengths(signature: &[u8], expected: usize) -> Result<(), VerifyError> {
 /// from the configuration. Same backends as [`Verifier`].
 #[allow(async_fn_in_trait)]
 pub trait CenterSigner {
-    async fn sign_center(&self, config: &super::EdgeConfig, message: &[u8]) -> Result<[u8; 64], VerifyError>;
+    async fn sign_center(&self, key: &super::config::CenterSigningKey, message: &[u8])
+    -> Result<[u8; 64], VerifyError>;
 }

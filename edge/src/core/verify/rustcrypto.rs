@@ -32,7 +32,11 @@ impl Verifier for RustCrypto {
 }
 
 impl CenterSigner for RustCrypto {
-    async fn sign_center(&self, config: &crate::core::EdgeConfig, message: &[u8]) -> Result<[u8; 64], VerifyError> {
-        Ok(kofu_shared::signing::p256_sign(&config.center_key, message))
+    async fn sign_center(
+        &self,
+        key: &crate::core::config::CenterSigningKey,
+        message: &[u8],
+    ) -> Result<[u8; 64], VerifyError> {
+        Ok(kofu_shared::signing::p256_sign(&key.signing, message))
     }
 }

@@ -36,7 +36,7 @@ thread_local! {
     static KEYS: RefCell<[HashMap<Vec<u8>, CryptoKey>; 2]> = RefCell::new([HashMap::new(), HashMap::new()]);
     static RUNTIME: Option<Runtime> = runtime();
     /// The center's signing key, imported once (non-extractable), by its digest.
-    static CENTER_KEY: RefCell<Option<(Vec<u8>, CryptoKey)>> = const { RefCell::new(None) };
+    static CENTER_KEY: RefCell<Option<(String, CryptoKey)>> = const { RefCell::new(None) };
 }
 
 fn runtime() -> Option<Runtime> {
@@ -201,25 +201,29 @@ impl Verifier for WebCrypto {
 }
 
 impl CenterSigner for WebCrypto {
-    async fn sign_center(&self, config: &crate::core::EdgeConfig, message: &[u8]) -> Result<[u8; 64], VerifyError> {
-        // Cached under a digest of the key, so a rotated CENTER_KEY is imported afresh.
-        let public = <sha2::Sha256 as sha2::Digest>::digest(&config.center_key_pkcs8[..]).to_vec();
-        let known = CENTER_KEY.with(|c| c.borrow().as_ref().filter(|(p, _)| *p == public).map(|(_, k)| k.clone()));
+    async fn sign_center(
+        &self,
+        center_key: &crate::core::config::CenterSigningKey,
+        message: &[u8],
+    ) -> Result<[u8; 64], VerifyError> {
+        // Cached under a digest of the key, so after a rotation the new key is imported.
+        let digest = &center_key.pkcs8_sha256;
+        let known = CENTER_KEY.with(|c| c.borrow().as_ref().filter(|(d, _)| d == digest).map(|(_, k)| k.clone()));
         let (subtle, ecdsa, import) = RUNTIME
             .with(|r| r.as_ref().map(|r| (r.subtle.clone(), r.ecdsa.clone(), r.ec_import.clone())))
             .ok_or_else(|| VerifyError::Backend("no crypto".into()))?;
         let key = match known {
             Some(key) => key,
             None => {
-                let data: Object = Uint8Array::from(&config.center_key_pkcs8[..]).into();
+                let data: Object = Uint8Array::from(&center_key.pkcs8[..]).into();
                 let usages = Array::of1(&JsValue::from_str("sign"));
                 let key: CryptoKey = settle(subtle.import_key_with_object("pkcs8", &data, &import, false, &usages))
                     .await
                     .map_err(|_| VerifyError::Key)?
                     .unchecked_into();
                 // The copy handed to WebCrypto held the private key.
-                data.unchecked_ref::<Uint8Array>().fill(0, 0, config.center_key_pkcs8.len() as u32);
-                CENTER_KEY.with(|c| *c.borrow_mut() = Some((public, key.clone())));
+                data.unchecked_ref::<Uint8Array>().fill(0, 0, center_key.pkcs8.len() as u32);
+                CENTER_KEY.with(|c| *c.borrow_mut() = Some((digest.clone(), key.clone())));
                 key
             }
         };
