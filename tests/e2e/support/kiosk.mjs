@@ -28,10 +28,10 @@ async function warmUp(browser) {
     try {
       await page.goto(APP);
       await page.locator('main').waitFor({ timeout: 20000 });
-      console.log(`browser warm-up: the kiosk rendered in ${Date.now() - started} ms (attempt ${attempt})`);
+      console.error(`browser warm-up: the kiosk rendered in ${Date.now() - started} ms (attempt ${attempt})`);
       return;
     } catch {
-      console.log(`browser warm-up: attempt ${attempt} stalled for ${Date.now() - started} ms`);
+      console.error(`browser warm-up: attempt ${attempt} stalled for ${Date.now() - started} ms`);
     } finally {
       await context.close();
     }
