@@ -2,6 +2,7 @@
 //! center's attestation, finds the resident by card certificate, and signs a document
 //! bound to the transaction. The dev card-validation service lives beside it.
 
+pub mod center_keys;
 pub mod certificates;
 pub mod db;
 pub mod eligibility;
@@ -22,8 +23,12 @@ pub struct Municipality {
     /// The exchange center's keys. During a rotation the retiring key stays accepted until
     /// its `until_ms`, beside the new one, so no request in flight is refused.
     pub center_keys: Vec<CenterKey>,
+    /// With `--center-keys-url`: `center_keys` as the center's published rotations extend
+    /// them (`center_keys::follow`); empty until the first answer.
+    pub followed: std::sync::RwLock<Vec<CenterKey>>,
 }
 
+#[derive(Clone)]
 pub struct CenterKey {
     pub key: VerifyingKey,
     /// Accepted up to and including this time (ms); `None`: no end set.
@@ -48,8 +53,12 @@ impl CenterKey {
 impl Municipality {
     /// Whether a center key in force at `now_ms` signed `message`.
     pub fn center_signed(&self, message: &[u8], signature: &[u8], now_ms: u64) -> bool {
-        self.center_keys
-            .iter()
+        let followed = self.followed.read();
+        let keys: &[CenterKey] = match &followed {
+            Ok(followed) if !followed.is_empty() => followed,
+            _ => &self.center_keys,
+        };
+        keys.iter()
             .filter(|k| k.until_ms.is_none_or(|until| now_ms <= until))
             .any(|k| kofu_shared::signing::p256_verify(&k.key, message, signature).is_ok())
     }

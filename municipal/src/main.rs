@@ -38,6 +38,12 @@ enum Command {
         /// retiring key as `PATH@UNTIL_MS` (accepted until then).
         #[arg(long, required = true)]
         center_key: Vec<String>,
+        /// The center's `GET /v1/center-keys`: follow its rotations, trusting a new key only
+        /// when a key already trusted endorsed it.
+        #[arg(long)]
+        center_keys_url: Option<String>,
+        #[arg(long, default_value_t = 60_000)]
+        center_keys_poll_ms: u64,
     },
     /// Create the database and load a fictional town (TEST ONLY): 122319 印西市 or 131016 千代田区.
     SeedDev {
@@ -71,13 +77,19 @@ fn run(cli: Cli) -> Result<(), String> {
             eprintln!("seeded {count} fictional residents of {code}");
             Ok(())
         }
-        Command::Serve { listen, db, code, name, key, center_key } => {
+        Command::Serve { listen, db, code, name, key, center_key, center_keys_url, center_keys_poll_ms } => {
             let code = MunicipalityCode::parse(&code).map_err(|e| e.to_string())?;
             let key = std::fs::read(&key).map_err(|e| format!("reading {key}: {e}"))?;
             let signing_key = p256_signing_key(&key).map_err(|e| format!("municipal key: {e}"))?;
             let center_keys = center_key.iter().map(|arg| CenterKey::from_arg(arg)).collect::<Result<Vec<_>, _>>()?;
             let db = Db::open(&db).map_err(|e| e.to_string())?;
-            let state = Arc::new(AppState { municipality: Municipality { code, name, signing_key, center_keys }, db });
+            let municipality = Municipality { code, name, signing_key, center_keys, followed: Default::default() };
+            let state = Arc::new(AppState { municipality, db });
+            if let Some(url) = center_keys_url {
+                let state = Arc::clone(&state);
+                let every = std::time::Duration::from_millis(center_keys_poll_ms.max(100));
+                std::thread::spawn(move || kofu_municipal::center_keys::poll(&state.municipality, &url, every));
+            }
             let runtime =
                 tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
             let served = runtime.block_on(serve(&listen, Arc::clone(&state)));

@@ -114,7 +114,7 @@ impl Stack {
             }
         }
         let inzai_db = stack.dir.join("municipal-122319.sqlite").display().to_string();
-        stack.start_municipal("122319", "印西市", ports.municipal, &inzai_db)?;
+        stack.start_municipal("122319", "印西市", ports.municipal, &inzai_db, ports.edge)?;
         let chiyoda_db = if mode == Mode::Test {
             let cluster = stack.postgres.insert(postgres::Cluster::start(
                 mode.name(),
@@ -125,7 +125,7 @@ impl Stack {
         } else {
             stack.dir.join("municipal-131016.sqlite").display().to_string()
         };
-        stack.start_municipal("131016", "千代田区", ports.chiyoda(), &chiyoda_db)?;
+        stack.start_municipal("131016", "千代田区", ports.chiyoda(), &chiyoda_db, ports.edge)?;
         if mode == Mode::Test {
             stack.start_broken_municipal(&ports)?;
         }
@@ -140,27 +140,28 @@ impl Stack {
     }
 
     /// A municipal server with its fictional town seeded (TEST ONLY data) in `db`: a
-    /// SQLite file or a PostgreSQL URL.
-    fn start_municipal(&mut self, code: &str, name: &str, port: u16, db: &str) -> Result {
+    /// SQLite file or a PostgreSQL URL. The center's keys, two ways: 印西市 is given both
+    /// keys of the dev rotation; 千代田区 only the first, and follows the center's published
+    /// rotations (`--center-keys-url`), so a rotation in the stack keeps both working.
+    fn start_municipal(&mut self, code: &str, name: &str, port: u16, db: &str, edge: u16) -> Result {
         let profile = if self.mode == Mode::Bench { "release" } else { "debug" };
         let bin = root().join("target").join(profile).join("kofu-municipal");
         run(Command::new(&bin).args(["seed-dev", "--code", code, "--db", db]))?;
         let (out, err) = log(&self.dir, &format!("municipal-{code}.log"))?;
-        let child = Command::new(&bin)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--code", code, "--name", name, "--db"])
+        let mut cmd = Command::new(&bin);
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--code", code, "--name", name, "--db"])
             .arg(db)
             .arg("--key")
             .arg(fixture(&format!("municipal-{code}.key.der")))
             .arg("--center-key")
-            .arg(fixture("center.pub.der"))
-            // Both keys of the dev rotation, so a rotation in the stack keeps it working.
-            .arg("--center-key")
-            .arg(fixture("center-next.pub.der"))
-            .stdout(out)
-            .stderr(err)
-            .process_group(0)
-            .spawn()
-            .map_err(|e| format!("municipal: {e}"))?;
+            .arg(fixture("center.pub.der"));
+        if code == "131016" {
+            cmd.args(["--center-keys-url", &format!("http://127.0.0.1:{edge}/v1/center-keys")]);
+            cmd.args(["--center-keys-poll-ms", "500"]);
+        } else {
+            cmd.arg("--center-key").arg(fixture("center-next.pub.der"));
+        }
+        let child = cmd.stdout(out).stderr(err).process_group(0).spawn().map_err(|e| format!("municipal: {e}"))?;
         self.children.push(child);
         Ok(())
     }

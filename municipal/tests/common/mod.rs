@@ -30,6 +30,7 @@ pub fn setup() -> (Municipality, Db, Scratch) {
         name: "印西市".into(),
         signing_key: p256_signing_key(&fixture("municipal-122319.key.der")).unwrap(),
         center_keys: vec![CenterKey { key: p256_public_key(&fixture("center.pub.der")).unwrap(), until_ms: None }],
+        followed: Default::default(),
     };
     (m, db, scratch)
 }
