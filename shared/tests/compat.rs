@@ -38,3 +38,37 @@ fn requests_stay_strict() {
     let unknown = r#"{"kiosk_id":"kiosk-dev-001","extra":1}"#;
     assert!(serde_json::from_str::<ChallengeRequest>(unknown).is_err());
 }
+
+/// Every request a released kiosk sends (`fixtures/compat/kiosk-*/`) still parses with
+/// today's types, and means the same: a field made required, renamed or retyped since
+/// would lock that kiosk out.
+#[test]
+fn requests_of_released_kiosks_are_still_accepted() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/compat");
+    let mut checked = 0;
+    for release in std::fs::read_dir(root).unwrap().flatten().filter(|e| e.path().is_dir()) {
+        for file in std::fs::read_dir(release.path()).unwrap().flatten() {
+            let name = file.file_name().into_string().unwrap();
+            let sent: serde_json::Value = serde_json::from_slice(&std::fs::read(file.path()).unwrap()).unwrap();
+            let read_back = match name.split('.').next().unwrap() {
+                "challenge-request" => round_trip::<ChallengeRequest>(&sent),
+                "menu-request" => round_trip::<MenuRequest>(&sent),
+                n if n.starts_with("issue-request") => round_trip::<IssueRequest>(&sent),
+                "outcome-report" => round_trip::<OutcomeReport>(&sent),
+                other => panic!("{other}: no request type for this file"),
+            }
+            .unwrap_or_else(|e| panic!("{}: {e}", file.path().display()));
+            for (field, value) in sent.as_object().unwrap() {
+                assert_eq!(read_back.get(field), Some(value), "{}: {field} changed meaning", file.path().display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "the fixtures were not found");
+}
+
+fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
+    sent: &serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::to_value(serde_json::from_value::<T>(sent.clone())?)
+}
