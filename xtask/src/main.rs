@@ -113,9 +113,7 @@ fn test() -> Result {
     }
     // A short pass over every parser of reader and card input; `cargo xtask fuzz` goes longer.
     fuzz::fuzz(10)?;
-    build::all()?;
-    build_test_bins()?;
-    let stack = stack::Stack::start(stack::Mode::Test)?;
+    let stack = test_stack()?;
     let env = stack.env();
     let stack_tests = run(Command::new("cargo").args(["test", "-p", "kofu-tests"]).envs(env.clone()));
     let browser_tests = stack_tests.and_then(|()| run(Command::new("node").args(["--test", "tests/e2e/"]).envs(env)));
@@ -123,6 +121,13 @@ fn test() -> Result {
     drop(stack);
     browser_tests?;
     privacy::check_logs(&dir)
+}
+
+/// Everything built (app, worker, test binaries) and a fresh test stack started on it.
+fn test_stack() -> Result<stack::Stack> {
+    build::all()?;
+    build_test_bins()?;
+    stack::Stack::start(stack::Mode::Test)
 }
 
 /// The virtual CCID reader behind the browser tests' fake navigator.usb, and the
@@ -135,9 +140,7 @@ fn build_test_bins() -> Result {
 /// over HTTP) against a fresh test stack.
 fn stack_tests(filter: &[String]) -> Result {
     tools::ensure(tools::Need::All)?;
-    build::all()?;
-    build_test_bins()?;
-    let stack = stack::Stack::start(stack::Mode::Test)?;
+    let stack = test_stack()?;
     run(Command::new("cargo").args(["test", "-p", "kofu-tests", "--"]).args(filter).envs(stack.env()))
 }
 
@@ -158,9 +161,7 @@ fn e2e(args: &[String]) -> Result {
         files.push("tests/e2e/".into());
     }
     tools::ensure(tools::Need::All)?;
-    build::all()?;
-    build_test_bins()?;
-    let stack = stack::Stack::start(stack::Mode::Test)?;
+    let stack = test_stack()?;
     let env = stack.env();
     let outcome = (0..repeat).try_for_each(|_| run(Command::new("node").arg("--test").args(&files).envs(env.clone())));
     let dir = stack.dir.clone();

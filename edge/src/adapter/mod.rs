@@ -39,11 +39,7 @@ pub(crate) fn config(env: &Env) -> Result<Rc<EdgeConfig>, EdgeError> {
         let anchors = text_binding(env, "TRUST_ANCHORS")?;
         let center_key = text_binding(env, "CENTER_KEY")?;
         let mut config = EdgeConfig::from_text(&anchors, &center_key);
-        if let Ok(next) = env
-            .secret("CENTER_KEY_NEXT")
-            .map(|s| s.to_string())
-            .or_else(|_| env.var("CENTER_KEY_NEXT").map(|v| v.to_string()))
-        {
+        if let Some(next) = optional_binding(env, "CENTER_KEY_NEXT") {
             config = config.and_then(|c| c.with_next_center_key(&next));
         }
         if let Ok(audit_key) = env.secret("AUDIT_KEY") {
@@ -64,10 +60,15 @@ pub(crate) fn config(env: &Env) -> Result<Rc<EdgeConfig>, EdgeError> {
 }
 
 fn text_binding(env: &Env, name: &str) -> Result<String, EdgeError> {
-    env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).map_err(|_| {
+    optional_binding(env, name).ok_or_else(|| {
         worker::console_error!("configuration: {name} is not set");
         storage("configuration")
     })
+}
+
+/// A secret, or else a plain variable, of that name.
+fn optional_binding(env: &Env, name: &str) -> Option<String> {
+    env.secret(name).map(|s| s.to_string()).or_else(|_| env.var(name).map(|v| v.to_string())).ok()
 }
 
 fn storage(what: &str) -> EdgeError {
