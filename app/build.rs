@@ -26,14 +26,21 @@ fn main() {
     let _ = writeln!(out, "\npub const KEY_COUNT: usize = {};", keys.len());
     let _ = writeln!(out, "pub static KEYS: [&str; KEY_COUNT] = {:?};", keys);
     let mut extra = BTreeMap::new();
-    let _ = writeln!(out, "pub static CATALOGS: [[&str; KEY_COUNT]; {}] = [", LANGS.len());
-    for lang in LANGS {
+    // The kiosk (wasm) carries Japanese and English, the text it shows before anyone picks
+    // a language; the other catalogs are files it fetches at start (`locales/`, copied by
+    // Trunk), so they cost the bundle nothing. Native builds and tests carry all six.
+    let wasm = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|arch| arch == "wasm32");
+    let built_in = if wasm { 2 } else { LANGS.len() };
+    let _ = writeln!(out, "pub static BUILT_IN: [[&str; KEY_COUNT]; {built_in}] = [");
+    for (i, lang) in LANGS.into_iter().enumerate() {
         let catalog = read(lang);
         let texts: Vec<&str> = keys.iter().map(|k| catalog.get(*k).and_then(|v| v.as_str()).unwrap_or("")).collect();
         for key in catalog.keys().filter(|k| !reference.contains_key(*k)) {
             extra.insert(format!("{lang}:{key}"), ());
         }
-        let _ = writeln!(out, "    {texts:?},");
+        if i < built_in {
+            let _ = writeln!(out, "    {texts:?},");
+        }
     }
     out.push_str("];\n");
     let extra: Vec<&String> = extra.keys().collect();

@@ -14,8 +14,13 @@ pub struct Msg(u16);
 pub type Text = Msg;
 
 impl Msg {
+    /// The text in `lang`; English while a fetched catalog has not arrived.
     pub fn get(self, lang: Lang) -> &'static str {
-        CATALOGS[lang.index()][usize::from(self.0)]
+        let i = usize::from(self.0);
+        match BUILT_IN.get(lang.index()) {
+            Some(table) => table[i],
+            None => fetched::text(lang, i).unwrap_or(BUILT_IN[Lang::En.index()][i]),
+        }
     }
 
     pub fn key(self) -> &'static str {
@@ -63,6 +68,58 @@ impl Lang {
     /// The second line under the chosen language: English under Japanese, else Japanese.
     pub fn companion(self) -> Lang {
         if self == Lang::Ja { Lang::En } else { Lang::Ja }
+    }
+
+    /// The catalog's file name in `app/locales/` (and `locales/` beside the kiosk).
+    pub fn catalog_name(self) -> &'static str {
+        ["ja", "en", "zh", "ko", "vi", "pt"][self.index()]
+    }
+
+    /// Whether this language's text is at hand (built in, or its catalog has arrived).
+    pub fn available(self) -> bool {
+        self.index() < BUILT_IN.len() || fetched::text(self, 0).is_some()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    #[error("this catalog lacks a message")]
+    Incomplete,
+}
+
+/// A catalog as fetched (`locales/<lang>.json`): a flat object of message texts.
+pub type Catalog = std::collections::HashMap<String, String>;
+
+/// Takes a fetched catalog for `lang`: every message must be there. Each language is kept
+/// once, for the page's life.
+pub fn install_catalog(lang: Lang, catalog: &Catalog) -> Result<(), CatalogError> {
+    let texts: Option<Vec<&'static str>> =
+        KEYS.iter().map(|key| catalog.get(*key).map(|t| &*Box::leak(t.clone().into_boxed_str()))).collect();
+    let texts = texts.ok_or(CatalogError::Incomplete)?;
+    fetched::keep(lang, Box::leak(texts.into_boxed_slice()));
+    Ok(())
+}
+
+/// The catalogs fetched at start, by language.
+mod fetched {
+    use super::Lang;
+    use std::cell::RefCell;
+
+    thread_local! {
+        static TABLES: RefCell<[Option<&'static [&'static str]>; 6]> = const { RefCell::new([None; 6]) };
+    }
+
+    pub fn text(lang: Lang, i: usize) -> Option<&'static str> {
+        TABLES.with(|t| t.borrow()[lang.index()].and_then(|table| table.get(i).copied()))
+    }
+
+    pub fn keep(lang: Lang, table: &'static [&'static str]) {
+        TABLES.with(|t| {
+            let slot = &mut t.borrow_mut()[lang.index()];
+            if slot.is_none() {
+                *slot = Some(table);
+            }
+        });
     }
 }
 
@@ -150,7 +207,7 @@ mod tests {
         assert!(EXTRA_KEYS.is_empty(), "keys missing in Japanese: {EXTRA_KEYS:?}");
         for lang in Lang::ALL {
             for (i, key) in KEYS.iter().enumerate() {
-                let text = CATALOGS[lang.index()][i];
+                let text = BUILT_IN[lang.index()][i];
                 assert!(!text.trim().is_empty(), "{key} has no {} text", lang.code());
             }
         }
@@ -170,13 +227,27 @@ mod tests {
     fn placeholders_are_kept_in_every_language() {
         for lang in Lang::ALL {
             for (i, key) in KEYS.iter().enumerate() {
-                let ja = CATALOGS[0][i];
-                let text = CATALOGS[lang.index()][i];
+                let ja = BUILT_IN[0][i];
+                let text = BUILT_IN[lang.index()][i];
                 if ja.contains("{n}") {
                     assert!(text.contains("{n}"), "{key} in {} lost {{n}}", lang.code());
                 }
             }
         }
+    }
+
+    /// The kiosk fetches the catalogs it does not carry; what it takes is the same text.
+    #[test]
+    fn a_fetched_catalog_gives_the_same_text_and_a_broken_one_is_refused() {
+        let json = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/locales/ko.json")).unwrap();
+        install_catalog(Lang::Ko, &serde_json::from_str(&json).unwrap()).unwrap();
+        for (i, _) in KEYS.iter().enumerate() {
+            assert_eq!(fetched::text(Lang::Ko, i), Some(BUILT_IN[Lang::Ko.index()][i]));
+        }
+        let partial = Catalog::from([("title".to_owned(), "x".to_owned())]);
+        assert_eq!(install_catalog(Lang::Vi, &partial), Err(CatalogError::Incomplete));
+        assert_eq!(fetched::text(Lang::Vi, 0), None);
+        assert!(Lang::ALL.iter().all(|l| l.available()), "natively every catalog is built in");
     }
 
     #[test]

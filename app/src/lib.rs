@@ -1,9 +1,11 @@
-//! The kiosk app. `flow` and `session` are plain Rust, tested natively; `ui` renders the
-//! flow with Leptos and `edge_client` speaks HTTP from the browser.
+//! The kiosk app. `kiosk` (the transaction's rules, a sans-IO state machine) and
+//! `session` (the card and edge calls of one transaction) are plain Rust, tested natively;
+//! `ui` renders the state machine with Leptos and runs its commands, `edge_client` speaks
+//! HTTP from the browser and `reader` reaches the card.
 
-pub mod flow;
 pub mod i18n;
 pub mod identity;
+pub mod kiosk;
 pub mod qr;
 pub mod session;
 

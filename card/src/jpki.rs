@@ -2,6 +2,7 @@
 
 use crate::apdu::{ApduError, Command, Response, Status};
 use crate::pin::Pin;
+use crate::pinpad::{PinPadInfo, PinPadPrompt, PinPadReply, PinVerifyRequest};
 use crate::transport::{CardTransport, TransportError};
 
 pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
@@ -12,6 +13,12 @@ pub const EF_AUTH_PIN: u16 = 0x0018;
 pub const MAX_CERT_BYTES: usize = 4096;
 /// Length of a SHA-256 DigestInfo.
 pub const DIGEST_INFO_LEN: usize = 51;
+/// No certificate with an RSA-2048 key is shorter (its key and signature alone take over
+/// 550 bytes), so a first read this long never runs past the end of EF 000A.
+const SAFE_FIRST_READ: usize = 512;
+/// VERIFY of the user-authentication PIN (`00 20 00 80`), which has 4 digits.
+const VERIFY_HEADER: [u8; 4] = [0x00, 0x20, 0x00, 0x80];
+const PIN_DIGITS: u8 = 4;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CardError {
@@ -29,6 +36,10 @@ pub enum CardError {
     PinBlocked,
     #[error("the PIN has not been verified")]
     PinNotVerified,
+    #[error("the reader has no PIN pad")]
+    NoPinPad,
+    #[error("the PIN tries left must be read before a PIN is entered")]
+    TriesNotRead,
 }
 
 /// PIN state read without spending a try.
@@ -48,15 +59,55 @@ pub enum VerifyOutcome {
     Blocked,
 }
 
+/// The result of one PIN entry on the reader's keypad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinPadOutcome {
+    Verified,
+    /// The card refused the PIN; this many tries are left.
+    Wrong {
+        tries_left: u8,
+    },
+    Blocked,
+    /// The resident pressed Cancel on the reader; no try was used.
+    Cancelled,
+    /// Nobody finished an entry in time; no try was used.
+    TimedOut,
+}
+
+impl PinPadOutcome {
+    /// What the reader's reply to a PIN-pad VERIFY means: its own endings, or the card's
+    /// status word (9000, 63Cx, 6983/6984); anything else is an error.
+    pub fn from_reply(reply: PinPadReply) -> Result<Self, CardError> {
+        let bytes = match reply {
+            PinPadReply::Cancelled => return Ok(PinPadOutcome::Cancelled),
+            PinPadReply::TimedOut => return Ok(PinPadOutcome::TimedOut),
+            PinPadReply::Response(bytes) => bytes,
+        };
+        Ok(match verify_outcome(&Response::parse(&bytes)?, "VERIFY on the PIN pad")? {
+            VerifyOutcome::Verified => PinPadOutcome::Verified,
+            VerifyOutcome::Wrong { tries_left } => PinPadOutcome::Wrong { tries_left },
+            VerifyOutcome::Blocked => PinPadOutcome::Blocked,
+        })
+    }
+}
+
 /// JPKI over any transport; counts the APDUs it sends.
 pub struct Jpki<T: CardTransport> {
     transport: T,
     apdus_sent: u32,
+    /// The PIN state read last, while EF 0018 is still the current EF.
+    pin_known: Option<PinState>,
 }
 
 impl<T: CardTransport> Jpki<T> {
     pub fn new(transport: T) -> Self {
-        Jpki { transport, apdus_sent: 0 }
+        Jpki { transport, apdus_sent: 0, pin_known: None }
+    }
+
+    /// The reader's own PIN pad, if it has one: then offer
+    /// [`Self::verify_on_reader_pinpad`] instead of asking for the PIN on screen.
+    pub fn pin_pad(&self) -> Option<PinPadInfo> {
+        self.transport.pin_pad()
     }
 
     pub fn apdus_sent(&self) -> u32 {
@@ -90,11 +141,13 @@ impl<T: CardTransport> Jpki<T> {
     }
 
     pub async fn select_jpki(&mut self) -> Result<(), CardError> {
+        self.pin_known = None;
         let cmd = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(&JPKI_AID);
         self.expect_ok(&cmd, "SELECT JPKI AP").await.map(drop)
     }
 
     async fn select_ef(&mut self, ef: u16, step: &'static str) -> Result<(), CardError> {
+        self.pin_known = None;
         let cmd = Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(&ef.to_be_bytes());
         self.expect_ok(&cmd, step).await.map(drop)
     }
@@ -109,17 +162,31 @@ impl<T: CardTransport> Jpki<T> {
         Ok(data)
     }
 
-    /// Reads the user-authentication certificate (EF 000A, no PIN needed): the DER
-    /// header first, then exactly the rest, in one APDU where extended length is available.
+    /// Read sizes for the certificate: the first read as long as one reader message
+    /// carries (it holds the DER header), then the rest in one APDU where the reader chains
+    /// answers and extended length is there, else in parts that each fit one message.
+    fn certificate_reads(&self) -> (usize, usize) {
+        let max_le = if self.transport.supports_extended() { MAX_CERT_BYTES } else { 256 };
+        let (per_message, chained) = match self.transport.response_unit() {
+            Some(unit) => (unit.bytes.saturating_sub(2), unit.chained),
+            None => (usize::MAX, true),
+        };
+        let first = per_message.min(max_le).clamp(4, SAFE_FIRST_READ);
+        let rest = if chained { max_le } else { per_message.clamp(1, max_le) };
+        (first, rest)
+    }
+
+    /// Reads the user-authentication certificate (EF 000A, no PIN needed): a first part
+    /// with the DER header, then exactly the rest — in one APDU where the reader allows it.
     pub async fn read_auth_certificate(&mut self) -> Result<Vec<u8>, CardError> {
         self.select_ef(EF_AUTH_CERT, "SELECT EF 000A").await?;
-        let head = self.read_binary(0, 4).await?;
-        let total = der_total_length(&head).ok_or(CardError::BadCertificate)?;
+        let (first, chunk) = self.certificate_reads();
+        let mut cert = self.read_binary(0, first).await?;
+        let total = der_total_length(&cert).ok_or(CardError::BadCertificate)?;
         if total > MAX_CERT_BYTES {
             return Err(CardError::BadCertificate);
         }
-        let mut cert = head;
-        let chunk = if self.transport.supports_extended() { MAX_CERT_BYTES } else { 256 };
+        cert.truncate(total);
         while cert.len() < total {
             let n = (total - cert.len()).min(chunk);
             let part = self.read_binary(cert.len(), n).await?;
@@ -132,28 +199,63 @@ impl<T: CardTransport> Jpki<T> {
     pub async fn pin_state(&mut self) -> Result<PinState, CardError> {
         self.select_ef(EF_AUTH_PIN, "SELECT EF 0018").await?;
         let response = self.send(&Command::new(0x00, 0x20, 0x00, 0x80)).await?;
-        match response.status() {
-            Status::Success => Ok(PinState::Verified),
-            Status::TriesLeft(0) | Status::Blocked => Ok(PinState::Blocked),
-            Status::TriesLeft(n) => Ok(PinState::TriesLeft(n)),
-            _ => Err(CardError::Status { step: "VERIFY (tries left)", sw: response.sw }),
-        }
+        let state = match response.status() {
+            Status::Success => PinState::Verified,
+            Status::TriesLeft(0) | Status::Blocked => PinState::Blocked,
+            Status::TriesLeft(n) => PinState::TriesLeft(n),
+            _ => return Err(CardError::Status { step: "VERIFY (tries left)", sw: response.sw }),
+        };
+        self.pin_known = Some(state);
+        Ok(state)
     }
 
     /// One VERIFY with the PIN the resident typed; never retried here or anywhere.
     /// EF 0018 must be the current EF (call [`Self::pin_state`] first).
     pub async fn verify_pin(&mut self, pin: &Pin) -> Result<VerifyOutcome, CardError> {
+        self.pin_known = None;
         let cmd = Command::new(0x00, 0x20, 0x00, 0x80).with_data(pin.as_bytes());
         let response = self.send(&cmd).await;
         let mut cmd = cmd;
         zeroize::Zeroize::zeroize(&mut cmd.data);
         let response = response?;
-        match response.status() {
-            Status::Success => Ok(VerifyOutcome::Verified),
-            Status::TriesLeft(0) | Status::Blocked => Ok(VerifyOutcome::Blocked),
-            Status::TriesLeft(n) => Ok(VerifyOutcome::Wrong { tries_left: n }),
-            _ => Err(CardError::Status { step: "VERIFY", sw: response.sw }),
+        let outcome = verify_outcome(&response, "VERIFY")?;
+        self.remember(outcome);
+        Ok(outcome)
+    }
+
+    /// One PIN entry on the reader's own keypad (`PC_to_RDR_Secure`): the reader asks for
+    /// the 4 digits, completes `00 20 00 80 04` with them and sends it; the PIN never
+    /// reaches this host. The tries left must have been read first ([`Self::pin_state`]);
+    /// a blocked card gets no entry. Sent once, never retried, here or anywhere.
+    pub async fn verify_on_reader_pinpad(&mut self, prompt: &PinPadPrompt) -> Result<PinPadOutcome, CardError> {
+        if self.transport.pin_pad().is_none() {
+            return Err(CardError::NoPinPad);
         }
+        match self.pin_known {
+            None => return Err(CardError::TriesNotRead),
+            Some(PinState::Blocked) => return Ok(PinPadOutcome::Blocked),
+            Some(_) => {}
+        }
+        let request = PinVerifyRequest::ascii_digits(VERIFY_HEADER, PIN_DIGITS, prompt);
+        self.apdus_sent += 1;
+        // Until the card's answer is read, the tries left are unknown.
+        let known = self.pin_known.take();
+        let outcome = PinPadOutcome::from_reply(self.transport.verify_on_pin_pad(&request).await?)?;
+        self.pin_known = match outcome {
+            PinPadOutcome::Cancelled | PinPadOutcome::TimedOut => known,
+            PinPadOutcome::Verified => Some(PinState::Verified),
+            PinPadOutcome::Wrong { tries_left } => Some(PinState::TriesLeft(tries_left)),
+            PinPadOutcome::Blocked => Some(PinState::Blocked),
+        };
+        Ok(outcome)
+    }
+
+    fn remember(&mut self, outcome: VerifyOutcome) {
+        self.pin_known = Some(match outcome {
+            VerifyOutcome::Verified => PinState::Verified,
+            VerifyOutcome::Wrong { tries_left } => PinState::TriesLeft(tries_left),
+            VerifyOutcome::Blocked => PinState::Blocked,
+        });
     }
 
     /// Signs a SHA-256 DigestInfo with the user-authentication key (`80 2A 00 80`).
@@ -168,6 +270,16 @@ impl<T: CardTransport> Jpki<T> {
             Status::Blocked => Err(CardError::PinBlocked),
             _ => Err(CardError::Status { step: "COMPUTE DIGITAL SIGNATURE", sw: response.sw }),
         }
+    }
+}
+
+/// The card's answer to a VERIFY with a PIN.
+fn verify_outcome(response: &Response, step: &'static str) -> Result<VerifyOutcome, CardError> {
+    match response.status() {
+        Status::Success => Ok(VerifyOutcome::Verified),
+        Status::TriesLeft(0) | Status::Blocked => Ok(VerifyOutcome::Blocked),
+        Status::TriesLeft(n) => Ok(VerifyOutcome::Wrong { tries_left: n }),
+        _ => Err(CardError::Status { step, sw: response.sw }),
     }
 }
 

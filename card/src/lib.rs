@@ -5,13 +5,17 @@ pub mod apdu;
 pub mod atr;
 pub mod ccid;
 pub mod jpki;
+pub mod nfc;
 pub mod pin;
+pub mod pinpad;
+pub mod rcs380;
 pub mod t1;
 pub mod transport;
 #[cfg(feature = "virtual")]
 pub mod virtual_card;
 
 pub use apdu::{Command, Response, Status};
-pub use jpki::{CardError, Jpki, PinState, VerifyOutcome};
+pub use jpki::{CardError, Jpki, PinPadOutcome, PinState, VerifyOutcome};
 pub use pin::Pin;
-pub use transport::{CardTransport, TransportError};
+pub use pinpad::{PinPadInfo, PinPadPrompt};
+pub use transport::{CardTransport, ResponseUnit, TransportError};

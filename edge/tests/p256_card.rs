@@ -1,5 +1,5 @@
 //! The card check is pluggable: a card whose own key is P-256 (ECDSA over the same
-//! `kofu/v1/card-request` message) verifies under the same RSA JPKI anchor.
+//! `kofu/v1/issue-request` message) verifies under the same RSA JPKI anchor.
 
 mod common;
 

@@ -45,15 +45,7 @@ pub fn check(resident: &Resident, today: &str) -> Result<(), Ineligible> {
 }
 
 /// The ISO date in Japan (UTC+9, no daylight saving) at `now_ms`.
-pub fn jst_date(now_ms: u64) -> String {
-    let jst = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    let seconds = i64::try_from(now_ms / 1000).unwrap_or(i64::MAX);
-    let date = time::OffsetDateTime::from_unix_timestamp(seconds)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(jst)
-        .date();
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
+pub use kofu_shared::jst::date as jst_date;
 
 #[cfg(test)]
 mod tests {

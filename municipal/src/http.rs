@@ -32,7 +32,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/issue", post(issue))
         .route("/v1/outcome", post(outcome))
         .route("/validation/v1/cards", post(validation))
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(declared_length))
         .layer(middleware::from_fn(access_log))
         .with_state(state)
 }
@@ -45,6 +48,21 @@ async fn access_log(request: Request, next: Next) -> Response {
     let code = response.headers().get("x-kofu-error").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
     eprintln!("{method} {path} {} {code} {}ms", response.status().as_u16(), started.elapsed().as_millis());
     response
+}
+
+/// A body declared over the limit is refused before any of it is read: the body limit
+/// alone would wait for the bytes a client never sends, holding the connection open.
+async fn declared_length(request: Request, next: Next) -> Response {
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+    if declared.and_then(|v| v.trim().parse::<u64>().ok()).is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return error(ApiError::new(ErrorCode::BodyTooLarge, "body over the size limit"));
+    }
+    next.run(request).await
+}
+
+/// Any other method or path: a typed refusal like every other, not an empty 404 or 405.
+async fn no_route() -> Response {
+    error(ApiError::new(ErrorCode::BadRequest, "no such route"))
 }
 
 async fn health() -> impl IntoResponse {

@@ -8,7 +8,7 @@ use kofu_shared::seal::seal;
 use kofu_shared::signing::{card_message, center_message, municipal_message, p256_sign, sha256};
 use kofu_shared::wire::{
     Document, DocumentBody, Forward, ForwardEnvelope, IssueRequest, MunicipalAnswer, PROTOCOL_VERSION, Purpose,
-    SignedDocument, is_transaction_id, parse_limited,
+    SignedDocument, parse_limited,
 };
 use kofu_shared::{ApiError, ErrorCode};
 
@@ -76,9 +76,6 @@ impl MunicipalError {
     }
 }
 
-/// Copies per request, as the edge enforces too.
-pub const MAX_COPIES: u8 = 10;
-
 pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Result<MunicipalAnswer, MunicipalError> {
     let envelope: ForwardEnvelope = parse_limited(body, MAX_BODY_BYTES).map_err(|e| match e {
         kofu_shared::wire::ParseError::TooLarge => MunicipalError::BodyTooLarge,
@@ -97,13 +94,11 @@ pub fn handle_issue(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Resu
     }
     let request: IssueRequest =
         parse_limited(&forward.request.0, MAX_BODY_BYTES).map_err(|_| MunicipalError::Malformed("request"))?;
-    if !is_transaction_id(&request.transaction_id) {
-        return Err(MunicipalError::Malformed("transaction_id"));
-    }
+    request.check().map_err(|fault| match fault.is_choice() {
+        true => MunicipalError::BadChoice,
+        false => MunicipalError::Malformed(fault.field()),
+    })?;
     let choice = &request.certificate;
-    if !request.choice_fits() || !(1..=MAX_COPIES).contains(&choice.copies) {
-        return Err(MunicipalError::BadChoice);
-    }
     // The center vouched for the card; checking its consent here too costs 0.1 ms.
     let card = ParsedCert::parse(&request.card_certificate.0).map_err(|_| MunicipalError::CardMismatch)?;
     if card.serial_hex != forward.card_serial {

@@ -2,16 +2,16 @@
 
 mod common;
 
-use common::{NOW, fixture, forward, setup};
+use common::{NOW, fixture, forward, outcome_forward, setup};
 use kofu_municipal::CenterKey;
 use kofu_municipal::issue::{MunicipalError, handle_issue};
 use kofu_municipal::validation::card_status;
+use kofu_shared::ErrorCode;
 use kofu_shared::cert::ParsedCert;
 use kofu_shared::kiosk::expected_binding;
 use kofu_shared::seal::ReplyKey;
 use kofu_shared::signing::*;
 use kofu_shared::wire::*;
-use kofu_shared::{ErrorCode, MunicipalityCode};
 
 const TX: &str = "00112233445566778899aabbccddeeff";
 
@@ -91,28 +91,6 @@ fn validation_service_names_the_residence_municipality() {
     let query =
         CardStatusQuery { card_serial: rogue.serial_hex.clone(), issuer_sha256: rogue.issuer_sha256().to_vec().into() };
     assert_eq!(card_status(&db, &serde_json::to_vec(&query).unwrap(), NOW).unwrap().status, CardStatus::Unknown);
-}
-
-fn outcome_forward(center_key: &str, transaction_id: &str, kiosk_id: &str, outcome: PrintOutcome) -> Vec<u8> {
-    let report = OutcomeReport {
-        version: 1,
-        transaction_id: transaction_id.into(),
-        kiosk_id: kiosk_id.into(),
-        document_serial: String::new(),
-        outcome,
-        reported_at: 0,
-    };
-    let forward = OutcomeForward {
-        version: 1,
-        report: serde_json::to_vec(&report).unwrap().into(),
-        kiosk_signature: vec![0; 64].into(),
-        municipality: MunicipalityCode::parse("122319").unwrap(),
-        verified_at: 0,
-    };
-    let forward = serde_json::to_vec(&forward).unwrap();
-    let key = p256_signing_key(&fixture(center_key)).unwrap();
-    let attestation = p256_sign(&key, &center_outcome_message(&forward)).to_vec();
-    serde_json::to_vec(&ForwardEnvelope { forward: forward.into(), attestation: attestation.into() }).unwrap()
 }
 
 #[test]

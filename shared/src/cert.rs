@@ -287,8 +287,8 @@ mod tests {
     const CA: &[u8] = include_bytes!("../../fixtures/test-only/test-jpki-ca.cert.der");
     const CARD: &[u8] = include_bytes!("../../fixtures/test-only/card-1.cert.der");
     const ROGUE_CARD: &[u8] = include_bytes!("../../fixtures/test-only/card-rogue.cert.der");
-    const JLIS_2023: &str = include_str!("../../../shared/trust/jpki/auth_ca_2023.pem");
-    const JLIS_2015: &str = include_str!("../../../shared/trust/jpki/auth_ca_2015.pem");
+    const JLIS_2023: &str = include_str!("../../trust/jpki/auth_ca_2023.pem");
+    const JLIS_2015: &str = include_str!("../../trust/jpki/auth_ca_2015.pem");
 
     fn now_ms() -> u64 {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64

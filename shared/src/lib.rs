@@ -7,11 +7,15 @@ pub mod b64;
 pub mod cert;
 pub mod certificate;
 pub mod errors;
+#[cfg(feature = "test-support")]
+pub mod hostile;
+pub mod jst;
 pub mod kiosk;
 pub mod limits;
 pub mod municipality;
 pub mod operator_pin;
 pub mod printed;
+pub mod protocol;
 pub mod seal;
 pub mod signing;
 pub mod wire;

@@ -14,3 +14,6 @@ pub const TRANSACTION_ID_BYTES: usize = 16;
 pub const CHALLENGE_TTL_MS: u64 = 120_000;
 /// Longest kiosk id.
 pub const MAX_KIOSK_ID_CHARS: usize = 64;
+/// Most copies of a certificate one transaction may ask for (kiosk, center and
+/// municipality all hold to it).
+pub const MAX_COPIES: u8 = 10;

@@ -12,8 +12,10 @@ use crate::Bytes;
 
 type Kem = DhP256HkdfSha256;
 
-/// HPKE `info`: binds the sealed answer to this protocol and purpose.
-pub const SEAL_INFO: &[u8] = b"kofu/v1/sealed-answer";
+/// HPKE `info`: binds the sealed answer to this protocol and purpose. Its ASCII bytes
+/// alone, not the signing rule.
+pub const LABEL_SEALED_ANSWER: &str = "kofu/v1/sealed-answer";
+pub const SEAL_INFO: &[u8] = LABEL_SEALED_ANSWER.as_bytes();
 /// An uncompressed SEC1 P-256 point.
 pub const REPLY_KEY_BYTES: usize = 65;
 

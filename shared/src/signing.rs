@@ -26,10 +26,21 @@ pub const LABEL_MENU_REQUEST: &str = "kofu/v1/menu-request";
 pub const LABEL_CENTER_KEY_ENDORSEMENT: &str = "kofu/v1/center-key-endorsement";
 /// The center proving to itself that a configured secret is the named public key.
 pub const LABEL_CENTER_KEY_PROBE: &str = "kofu/v1/center-key-probe";
+/// What an operator signs to call the ops API.
+pub const LABEL_OPS_REQUEST: &str = "kofu/v1/ops-request";
+/// The bytes of an audit record whose SHA-256 chains the audit trail (hashed, not signed).
+pub const LABEL_AUDIT_RECORD: &str = "kofu/v1/audit-record";
+/// Derives the audit key from the center key when `AUDIT_KEY` is not set (hashed, never sent).
+pub const LABEL_AUDIT_KEY: &str = "kofu/v1/audit-key";
 
 /// What the retiring center key signs: the new key's SPKI DER and its own end (ms).
 pub fn center_key_endorsement_message(new_public_key: &[u8], retire_at_ms: u64) -> Vec<u8> {
     signed_message(LABEL_CENTER_KEY_ENDORSEMENT, &[new_public_key, &retire_at_ms.to_be_bytes()])
+}
+
+/// What each configured center secret signs to show it is the private half of `public_key` (SPKI DER).
+pub fn center_key_probe_message(public_key: &[u8]) -> Vec<u8> {
+    signed_message(LABEL_CENTER_KEY_PROBE, &[public_key])
 }
 
 /// DER prefix of a SHA-256 DigestInfo (RFC 8017 §9.2 note 1).

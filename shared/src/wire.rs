@@ -65,6 +65,23 @@ pub struct IssueRequest {
 }
 
 impl IssueRequest {
+    /// The request's own fields within their bounds, before any signature is looked at:
+    /// the one list of checks the center and the municipality both apply.
+    pub fn check(&self) -> Result<(), RequestFault> {
+        use crate::limits::{CHALLENGE_BYTES, MAX_CARD_CERT_BYTES, MAX_COPIES};
+        let fault = |ok: bool, fault: RequestFault| if ok { Ok(()) } else { Err(fault) };
+        fault(self.version == PROTOCOL_VERSION, RequestFault::Version)?;
+        fault(is_transaction_id(&self.transaction_id), RequestFault::TransactionId)?;
+        fault(is_kiosk_id(&self.kiosk_id), RequestFault::KioskId)?;
+        fault(self.challenge.0.len() == CHALLENGE_BYTES, RequestFault::Challenge)?;
+        fault((1..=MAX_COPIES).contains(&self.certificate.copies), RequestFault::Copies)?;
+        fault(self.choice_fits(), RequestFault::Options)?;
+        let card = self.card_certificate.0.len();
+        fault(card > 0 && card <= MAX_CARD_CERT_BYTES, RequestFault::CardCertificate)?;
+        // Only its length: whether it is a point on the curve, HPKE finds when sealing.
+        fault(self.reply_key.0.len() == crate::seal::REPLY_KEY_BYTES, RequestFault::ReplyKey)
+    }
+
     /// The options fit the kind, and a household list asks for nothing else.
     pub fn choice_fits(&self) -> bool {
         let c = &self.certificate;
@@ -73,6 +90,40 @@ impl IssueRequest {
                 Purpose::Issue => true,
                 Purpose::HouseholdList => c.kind == CertificateKind::Juminhyo && c.copies == 1 && c.options.is_empty(),
             }
+    }
+}
+
+/// The first field of an issue request out of bounds ([`IssueRequest::check`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestFault {
+    Version,
+    TransactionId,
+    KioskId,
+    Challenge,
+    Copies,
+    Options,
+    CardCertificate,
+    ReplyKey,
+}
+
+impl RequestFault {
+    /// The field's name in the request, as error details give it.
+    pub fn field(self) -> &'static str {
+        match self {
+            RequestFault::Version => "version",
+            RequestFault::TransactionId => "transaction_id",
+            RequestFault::KioskId => "kiosk_id",
+            RequestFault::Challenge => "challenge",
+            RequestFault::Copies => "copies",
+            RequestFault::Options => "options",
+            RequestFault::CardCertificate => "card_certificate",
+            RequestFault::ReplyKey => "reply_key",
+        }
+    }
+
+    /// A fault in what the resident chose rather than in how the request was built.
+    pub fn is_choice(self) -> bool {
+        matches!(self, RequestFault::Copies | RequestFault::Options)
     }
 }
 

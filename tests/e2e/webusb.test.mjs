@@ -28,7 +28,22 @@ async function kioskWithReader(profile, options = {}) {
 
 const screen = (page, name) => page.locator(`main[data-screen^="${name}"]`).waitFor({ timeout: 30000 });
 
-for (const profile of ['tpdu-t1', 'extended']) {
+// Every virtual reader profile (card/src/ccid/virtual_reader/profiles.rs), each shaped
+// like a family of real readers, with its dwMaxCCIDMessageLength: the virtual reader
+// refuses any longer message, and the test checks none was sent or needed.
+const PROFILES = {
+  extended: 65544,
+  'extended-271': 271, // answers chained: the certificate's rest comes in parts
+  'extended-522': 522,
+  short: 271,
+  'tpdu-t1': 271,
+  'tpdu-t0': 271,
+  'tpdu-263': 263, // no interrupt endpoint either: the app polls for the card
+  pinpad: 271, // the PIN typed on the page here; the keypad path is the kiosk's to use
+  'descriptor-ff': 271,
+};
+
+for (const [profile, limit] of Object.entries(PROFILES)) {
   test(`issuance through WebUSB with a ${profile} reader: insertion and removal are seen by the app`, async () => {
     const { reader, page, errors, edgeRequests, close } = await kioskWithReader(profile);
     // The permitted reader is re-attached without a click, as in the kiosk.
@@ -54,6 +69,10 @@ for (const profile of ['tpdu-t1', 'extended']) {
     await page.locator('.print-status[data-state="Printed"]').waitFor({ timeout: 10000 });
     assert.equal(await page.locator('.certificate .name').textContent(), '木下 花子');
     assert.equal(await reader.pinVerifications(), 1, 'one PIN entry, one VERIFY');
+    const traffic = await reader.traffic();
+    assert.equal(traffic.overLimit, 0, `no message over the reader's ${limit} bytes`);
+    assert.ok(traffic.longestIn <= limit && traffic.longestOut <= limit, JSON.stringify(traffic));
+    if (profile === 'extended-271') assert.ok(traffic.answerParts > 1, 'the long answer came chained');
     assert.equal(edgeRequests.filter((u) => u.endsWith('/v1/issue')).length, 1);
     await page.locator('button.done').click();
     await screen(page, 'Idle');

@@ -71,6 +71,7 @@ pub fn bench() -> Result {
     println!("{table}");
     let measured = timings()?;
     let municipal = municipal_costs()?;
+    let breakdown = crate::bundle::kiosk_breakdown()?;
     let date = Command::new("date").arg("-u").arg("+%Y-%m-%d %H:%M UTC").output().map_err(|e| e.to_string())?;
     let date = String::from_utf8_lossy(&date.stdout).trim().to_owned();
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -82,7 +83,7 @@ pub fn bench() -> Result {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let text = format!(
         "# Benchmarks\n\nWritten by `cargo xtask bench` on {date}; {cores} cores ({cpu}). Sizes are gzip -9 \
-         of the built files; every timing below comes from this same run.\n\n## Sizes\n\n{table}\n{measured}{municipal}\
+         of the built files; every timing below comes from this same run.\n\n## Sizes\n\n{table}\n{breakdown}{measured}{municipal}\
          ## Card\n\nAPDUs per issuance: 9 with an extended-length reader (SELECT AP, SELECT 000A,\n\
          READ header, READ rest, SELECT 0018, VERIFY empty, VERIFY, SELECT 0017, SIGN), asserted in\n\
          `card/tests/jpki_virtual.rs`; per reader profile in README \"Real readers\".\n"

@@ -8,6 +8,20 @@ use crate::{Result, root, run, tools};
 pub const CARGO_FUZZ: &str = "0.13.2";
 pub const DEFAULT_SECONDS: u64 = 60;
 
+/// Seeds for the contactless targets: (target, file, bytes).
+const NFC_SEEDS: &[(&str, &str, &[u8])] = &[
+    ("rcs380_frame", "ack", &[0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00]),
+    (
+        "rcs380_frame",
+        "set-command-type",
+        &[0x00, 0x00, 0xFF, 0xFF, 0xFF, 0x03, 0x00, 0xFD, 0xD6, 0x2A, 0x01, 0xFF, 0x00],
+    ),
+    ("rcs380_frame", "error", &[0x00, 0x00, 0xFF, 0x01, 0xFF, 0x7F, 0x81, 0x00]),
+    ("atqb", "nfcpy", &[0x50, 0xE8, 0x25, 0x3E, 0xEC, 0x00, 0x00, 0x00, 0x11, 0x00, 0x81, 0x85]),
+    ("isodep_block", "i-block", &[0x03, 0x90, 0x00]),
+    ("isodep_block", "wtx", &[0xF2, 0x01]),
+];
+
 fn fuzz_command() -> Command {
     let mut cmd = Command::new("cargo");
     // cargo-fuzz passes -Z sanitizer flags; this machine has one (stable) toolchain.
@@ -34,6 +48,21 @@ pub fn fuzz(seconds: u64) -> Result {
             std::fs::copy(&path, seeds.join(path.file_name().unwrap_or_default())).map_err(|e| e.to_string())?;
         }
     }
+    // The RC-S380 and Type B parsers start from recorded frames (nfcpy's test vectors).
+    for (target, name, seed) in NFC_SEEDS {
+        let dir = root().join("fuzz/corpus").join(target);
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join(name), seed).map_err(|e| e.to_string())?;
+    }
+    // The CCID chaining and PIN-pad targets start from a well-behaved exchange.
+    for (target, name, seed) in ccid_seeds() {
+        let dir = root().join("fuzz/corpus").join(target);
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join(name), seed).map_err(|e| e.to_string())?;
+    }
+    let driver_seeds = root().join("fuzz/corpus/rcs380_driver");
+    std::fs::create_dir_all(&driver_seeds).map_err(|e| e.to_string())?;
+    std::fs::write(driver_seeds.join("issuance-start"), rcs380_driver_seed()).map_err(|e| e.to_string())?;
     for target in &targets {
         run(fuzz_command().args(["run", target, "--fuzz-dir", "fuzz", "--"]).args([
             format!("-max_total_time={seconds}"),
@@ -43,4 +72,62 @@ pub fn fuzz(seconds: u64) -> Result {
     }
     println!("fuzzed {} targets for {seconds} s each: no crash", targets.len());
     Ok(())
+}
+
+/// A hostile reader's opening moves that are not hostile: the RC-S380 answers open, Type B
+/// settings, WUPB (an ATQB), ATTRIB and one APDU, so the fuzzer starts deep in the stack.
+/// Selector 0xFF: 64-byte transfers, settings sent once.
+fn rcs380_driver_seed() -> Vec<u8> {
+    let reply = |data: &[u8]| {
+        let mut body = vec![0xD7];
+        body.extend_from_slice(data);
+        let len = (body.len() as u16).to_le_bytes();
+        let sum = |bytes: &[u8]| bytes.iter().fold(0u8, |a, b| a.wrapping_add(*b)).wrapping_neg();
+        let mut frame = vec![0x00, 0x00, 0xFF, 0xFF, 0xFF, len[0], len[1], sum(&len)];
+        frame.extend_from_slice(&body);
+        frame.extend_from_slice(&[sum(&body), 0x00]);
+        let mut out = vec![0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00];
+        out.extend_from_slice(&frame);
+        out
+    };
+    let comm = |rf: &[u8]| {
+        let mut data = vec![0x05, 0, 0, 0, 0, 0x08];
+        data.extend_from_slice(rf);
+        reply(&data)
+    };
+    let atqb = [0x50, 0xE8, 0x25, 0x3E, 0xEC, 0x00, 0x00, 0x00, 0x11, 0x00, 0x81, 0x85];
+    let mut seed = vec![0xFF];
+    for data in [&[0x2B, 0x00][..], &[0x21, 0x11, 0x01], &[0x07, 0x00], &[0x01, 0x00], &[0x03, 0x00], &[0x03, 0x00]] {
+        seed.extend(reply(data));
+    }
+    for rf in [&atqb[..], &[0x00], &[0x02, 0x90, 0x00], &[0x13, 0x01], &[0x02, 0x90, 0x00]] {
+        seed.extend(comm(rf));
+    }
+    seed
+}
+
+/// Scripts for `fuzz/fuzz_targets/common/scripted.rs`: each reply is bStatus (0x40: done,
+/// card active), bError, bChainParameter, a third of the data length, then the data.
+fn ccid_seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    let reply = |chain: u8, data: &[u8]| {
+        let mut out = vec![0x40, 0x00, chain, (data.len() / 3) as u8];
+        out.extend_from_slice(data);
+        out
+    };
+    // 271-byte messages: the 519-byte command in two parts, its answer in two, then a read.
+    let mut chained = vec![0xFF, 0x00];
+    chained.extend(reply(0x10, &[]));
+    chained.extend(reply(0x01, &[0xAB; 261]));
+    chained.extend(reply(0x02, &[0xAB, 0x90, 0x00]));
+    chained.extend(reply(0x00, &[0x01, 0x90, 0x00]));
+    // TPDU T=1 PIN pad (selector 2): the card's I-block 90 00 answers the Secure.
+    let mut t1_verified = vec![0x02];
+    t1_verified.extend(reply(0x00, &[0x00, 0x00, 0x02, 0x90, 0x00, 0x92]));
+    // Extended level (selector 0): the reader's own cancel, bError EF.
+    let cancelled = vec![0x00, 0x20, 0xEF, 0x00, 0x00];
+    vec![
+        ("ccid_chain", "two-parts-each-way", chained),
+        ("pinpad_reply", "t1-verified", t1_verified),
+        ("pinpad_reply", "cancelled", cancelled),
+    ]
 }

@@ -1,13 +1,15 @@
-//! `cargo xtask setup|dev|test|bench|fuzz`. Installs what is missing (from crates.io, npm and
+//! `cargo xtask setup|dev|test|bench|fuzz|protocol-doc`. Installs what is missing (from crates.io, npm and
 //! Debian only), builds every part, runs the local stack on 127.0.0.1, runs every test.
 
 mod bench;
 mod build;
+mod bundle;
 mod deploy;
 mod fuzz;
 mod ops;
 mod postgres;
 mod privacy;
+mod protocol_doc;
 mod stack;
 mod tools;
 
@@ -27,13 +29,14 @@ fn main() -> ExitCode {
         Some("bench") => tools::ensure(tools::Need::Dev).and_then(|()| bench::bench()),
         Some("deploy") => deploy::deploy(&args[1..]),
         Some("ops") => ops::ops(&args[1..]),
+        Some("protocol-doc") => protocol_doc::protocol_doc(),
         Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
             None => fuzz::fuzz(fuzz::DEFAULT_SECONDS),
             Some(Ok(seconds)) => fuzz::fuzz(seconds),
             Some(Err(_)) => Err(String::from("usage: cargo xtask fuzz [seconds per target]")),
         },
         _ => Err(String::from(
-            "usage: cargo xtask setup|dev|test|e2e [file…] [--repeat N]|stack-tests [filter]|bench|fuzz [seconds]|deploy --env <staging|production> [--dry-run]",
+            "usage: cargo xtask setup|dev|test|e2e [file…] [--repeat N]|stack-tests [filter]|bench|fuzz [seconds]|deploy --env <staging|production> [--dry-run]|protocol-doc",
         )),
     };
     match outcome {
@@ -106,7 +109,7 @@ fn test() -> Result {
     // The municipal server's tests once more, on PostgreSQL instead of SQLite.
     {
         let log = root().join(".kofu/postgres-unit.log");
-        let cluster = postgres::Cluster::start("unit", 18796, &log)?;
+        let cluster = postgres::Cluster::start("unit", 18796 + stack::port_offset(), &log)?;
         run(Command::new("cargo")
             .args(["test", "-p", "kofu-municipal"])
             .env("KOFU_TEST_POSTGRES", cluster.server_url()))?;

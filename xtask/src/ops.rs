@@ -90,7 +90,7 @@ pub fn ops(args: &[String]) -> Result {
         _ => return Err(USAGE.into()),
     };
     let edge = flag(args, "--edge").unwrap_or("http://127.0.0.1:8787");
-    let key_id = flag(args, "--key-id").unwrap_or("ops-dev");
+    let key_id = flag(args, "--key-id").unwrap_or(crate::stack::DEV_OPS_KEY_ID);
     let key_path =
         flag(args, "--key").map(Into::into).unwrap_or_else(|| root().join("fixtures/test-only/ops-dev.key.der"));
     let der = std::fs::read(&key_path).map_err(|e| format!("{}: {e}", key_path.display()))?;

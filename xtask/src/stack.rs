@@ -44,11 +44,13 @@ impl Ports {
 
 impl Mode {
     fn ports(self) -> Ports {
-        match self {
+        let base = match self {
             Mode::Dev => Ports { app: 8080, edge: 8787, municipal: 8790 },
             Mode::Test => Ports { app: 18080, edge: 18787, municipal: 18790 },
             Mode::Bench => Ports { app: 28080, edge: 28787, municipal: 28790 },
-        }
+        };
+        let offset = port_offset();
+        Ports { app: base.app + offset, edge: base.edge + offset, municipal: base.municipal + offset }
     }
 
     fn name(self) -> &'static str {
@@ -58,6 +60,12 @@ impl Mode {
             Mode::Bench => "bench",
         }
     }
+}
+
+/// `KOFU_PORT_OFFSET=N` moves every port of every stack by N, so two checkouts on one
+/// machine can run their tests at once. Unset: the documented ports.
+pub fn port_offset() -> u16 {
+    std::env::var("KOFU_PORT_OFFSET").ok().and_then(|v| v.parse().ok()).filter(|&n| n <= 1000).unwrap_or(0)
 }
 
 pub struct Stack {
@@ -235,8 +243,8 @@ impl Stack {
             ))
         };
         let sql = format!(
-            "INSERT OR REPLACE INTO kiosks (id, public_key, operator, store, status) VALUES ('kiosk-dev-001', '{}', 'dev', 'dev', 'active');\n{}{}",
-            b64_file(&fixture("kiosk-dev-001.pub.der"))?,
+            "INSERT OR REPLACE INTO kiosks (id, public_key, operator, store, status) VALUES ('{DEV_KIOSK_ID}', '{}', 'dev', 'dev', 'active');\n{}{}",
+            b64_file(&fixture(&format!("{DEV_KIOSK_ID}.pub.der")))?,
             municipality("122319", "印西市", ports.municipal)?,
             municipality("131016", "千代田区", chiyoda)?,
         );
@@ -354,6 +362,12 @@ fn http_get_ok(host: &str, path: &str) -> bool {
     let mut head = [0u8; 12];
     stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
 }
+
+/// The TEST-ONLY kiosk the dev and test stacks enroll (key `fixtures/test-only/kiosk-dev-001.*`).
+pub const DEV_KIOSK_ID: &str = "kiosk-dev-001";
+/// The TEST-ONLY operator of the ops API that wrangler.toml's dev `OPS_KEYS` lists
+/// (key `fixtures/test-only/ops-dev.*`).
+pub const DEV_OPS_KEY_ID: &str = "ops-dev";
 
 /// The operator PIN of dev and test kiosks, `135790` (TEST ONLY), as config.json keeps it.
 pub const DEV_OPERATOR_PIN_HASH: &str =

@@ -1,5 +1,5 @@
 //! Installs what a fresh machine lacks, from crates.io, npm and Debian only, at the
-//! versions ../shared/TOOLCHAIN.md found to work offline. Checks before installing.
+//! versions found to work offline on these machines (docs/TOOLCHAIN.md). Checks before installing.
 
 use std::path::PathBuf;
 use std::process::Command;

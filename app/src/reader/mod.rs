@@ -6,7 +6,8 @@ pub mod webusb;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use kofu_card::{CardTransport, TransportError};
+use kofu_card::pinpad::{PinPadInfo, PinPadReply, PinVerifyRequest};
+use kofu_card::{CardTransport, ResponseUnit, TransportError};
 
 pub use webusb::UsbReader;
 
@@ -95,6 +96,21 @@ impl CardTransport for SharedReader {
     fn supports_extended(&self) -> bool {
         self.0.borrow().as_ref().is_some_and(|r| r.ccid.supports_extended())
     }
+
+    fn response_unit(&self) -> Option<ResponseUnit> {
+        self.0.borrow().as_ref().and_then(|r| r.ccid.response_unit())
+    }
+
+    fn pin_pad(&self) -> Option<PinPadInfo> {
+        self.0.borrow().as_ref().and_then(|r| r.ccid.pin_pad())
+    }
+
+    async fn verify_on_pin_pad(&mut self, request: &PinVerifyRequest) -> Result<PinPadReply, TransportError> {
+        let mut reader = self.take()?;
+        let reply = reader.ccid.verify_on_pin_pad(request).await;
+        self.put(reader);
+        reply
+    }
 }
 
 /// The card of the current transaction.
@@ -130,6 +146,31 @@ impl CardTransport for Card {
             Card::Usb(reader) => reader.supports_extended(),
             #[cfg(feature = "dev")]
             Card::Virtual(card) => card.supports_extended(),
+        }
+    }
+
+    fn response_unit(&self) -> Option<ResponseUnit> {
+        match self {
+            Card::Usb(reader) => reader.response_unit(),
+            #[cfg(feature = "dev")]
+            Card::Virtual(card) => card.response_unit(),
+        }
+    }
+
+    /// The USB reader's keypad; the dev virtual card has none.
+    fn pin_pad(&self) -> Option<PinPadInfo> {
+        match self {
+            Card::Usb(reader) => reader.pin_pad(),
+            #[cfg(feature = "dev")]
+            Card::Virtual(_) => None,
+        }
+    }
+
+    async fn verify_on_pin_pad(&mut self, request: &PinVerifyRequest) -> Result<PinPadReply, TransportError> {
+        match self {
+            Card::Usb(reader) => reader.verify_on_pin_pad(request).await,
+            #[cfg(feature = "dev")]
+            Card::Virtual(_) => Err(TransportError::NoPinPad),
         }
     }
 }

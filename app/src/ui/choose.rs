@@ -1,29 +1,21 @@
-//! The certificate menu, its options and copies, and the confirmation: they only shape
-//! the `CertificateChoice` the card then signs.
+//! The certificate menu (a grid of equal tiles), its options and copies, and the
+//! confirmation with the fee. They only show the choice; `kiosk::choice` holds its rules.
 
-use kofu_shared::wire::{CertificateChoice, CertificateKind, CertificateOptions, HouseholdScope};
+use kofu_shared::wire::{CertificateKind, HouseholdScope};
 use leptos::prelude::*;
 
 use super::text::{Bilingual, label, phrase, phrase_label, plain};
-use super::{Kiosk, button};
-use crate::flow::Event;
+use super::{Ui, event_button};
 use crate::i18n;
+use crate::kiosk::Event;
+use crate::kiosk::choice::Edit;
 
-/// Most copies one transaction may ask for (the edge and municipal servers agree).
-const MAX_COPIES: u8 = 10;
-/// Fiscal years offered on the menu; the municipality refuses years it has no record of.
-const FISCAL_YEARS_OFFERED: u16 = 3;
-
-pub fn choose(kiosk: Kiosk) -> impl IntoView {
-    let pick = move |kind: CertificateKind| {
-        kiosk.choice.set(CertificateChoice::new(kind, 1));
-        kiosk.send(Event::Chose);
-    };
+pub(super) fn choose(ui: Ui) -> impl IntoView {
     // Only what the municipality offers, each with its fee; one closed now is shown disabled.
-    let items = move || match kiosk.menu.get() {
+    let items = move || match ui.with(|k| k.menu().cloned()) {
         None => view! { <div class="loading" role="status"><Bilingual text=i18n::LOADING_MENU/></div> }.into_any(),
         Some(menu) => {
-            let buttons = menu
+            let tiles = menu
                 .items
                 .into_iter()
                 .map(|item| {
@@ -32,9 +24,9 @@ pub fn choose(kiosk: Kiosk) -> impl IntoView {
                         .fee_per_copy
                         .map(|yen| view! { <span class="fee">{phrase_label(i18n::fee_per_copy(yen))}</span> });
                     view! {
-                        <button class=format!("primary choice-{}", kind.as_str()) disabled=!item.available_now
-                            on:click=move |_| pick(kind)>
-                            {label(i18n::kind(kind))}
+                        <button class=format!("tile choice-{}", kind.as_str()) disabled=!item.available_now
+                            on:click=move |_| ui.send(Event::Choose(kind))>
+                            <span class="tile-name">{label(i18n::kind(kind))}</span>
                             {fee}
                             {(!item.available_now).then(|| view! { <span class="closed">{label(i18n::CLOSED_NOW)}</span> })}
                         </button>
@@ -43,15 +35,18 @@ pub fn choose(kiosk: Kiosk) -> impl IntoView {
                 .collect_view();
             // The municipality's hours (the same for every kind today).
             let times = format!("{}–{}", clock(menu.open_minute), clock(menu.close_minute));
-            view! { {buttons}<p class="hours">{label(i18n::SERVICE_HOURS)}<span class="times">{times}</span></p> }
-                .into_any()
+            view! {
+                <div class="tiles">{tiles}</div>
+                <p class="hours">{label(i18n::SERVICE_HOURS)}<span class="times">{times}</span></p>
+            }
+            .into_any()
         }
     };
     view! {
-        <section>
-            <Bilingual text=i18n::CHOOSE/>
-            <div class="menu">{items}</div>
-            {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
+        <section class="screen choose">
+            <div class="lead"><Bilingual text=i18n::CHOOSE/></div>
+            {items}
+            <div class="actions">{event_button(ui, i18n::CANCEL, "secondary", || Event::Cancel)}</div>
         </section>
     }
 }
@@ -61,131 +56,125 @@ fn clock(minute: u16) -> String {
     format!("{}:{:02}", minute / 60, minute % 60)
 }
 
-/// A button that shows whether its option is on (`aria-pressed`).
-fn toggle(
-    text: i18n::Text,
-    class: &'static str,
-    pressed: impl Fn() -> bool + Send + Sync + 'static,
-    on_click: impl Fn() + 'static,
-) -> AnyView {
-    any_toggle(text, class, std::sync::Arc::new(pressed), Box::new(on_click))
-}
-
-/// One toggle view for every call site (boxed closures): one copy of its code in the bundle.
-fn any_toggle(
-    text: i18n::Text,
-    class: &'static str,
-    pressed: std::sync::Arc<dyn Fn() -> bool + Send + Sync>,
-    on_click: Box<dyn Fn()>,
-) -> AnyView {
+/// A button that shows whether its option is on (`aria-pressed`) and edits the choice.
+fn toggle(ui: Ui, text: i18n::Text, class: &'static str, pressed: fn(&Ui) -> bool, edit: Edit) -> AnyView {
     view! {
-        <button class=format!("toggle {class}") aria-pressed=move || pressed().to_string() on:click=move |_| on_click()>
+        <button class=format!("toggle {class}") aria-pressed=move || pressed(&ui).to_string()
+            on:click=move |_| ui.send(Event::Edit(edit))>
             {label(text)}
         </button>
     }
     .into_any()
 }
 
-fn update_options(kiosk: Kiosk, f: impl FnOnce(&mut CertificateOptions)) {
-    kiosk.choice.update(|c| f(&mut c.options));
+fn scope_is(ui: &Ui, scope: HouseholdScope) -> bool {
+    ui.with(|k| k.choice().is_some_and(|c| c.options.scope == scope))
 }
 
-pub fn options(kiosk: Kiosk) -> impl IntoView {
-    let kind = kiosk.choice.with_untracked(|c| c.kind);
-    let opts = move || kiosk.choice.with(|c| c.options.clone());
+pub(super) fn options(ui: Ui) -> impl IntoView {
+    let Some(kind) = ui.core.with_untracked(|k| k.choice().map(|c| c.kind)) else {
+        return ().into_any();
+    };
     let specific = match kind {
         CertificateKind::Juminhyo => view! {
             <fieldset class="options">
-                {toggle(i18n::SCOPE_HOLDER, "scope-holder", move || opts().scope == HouseholdScope::Holder,
-                    move || update_options(kiosk, |o| { o.scope = HouseholdScope::Holder; o.members.clear(); }))}
-                {toggle(i18n::SCOPE_HOUSEHOLD, "scope-household", move || opts().scope == HouseholdScope::Household,
-                    move || update_options(kiosk, |o| { o.scope = HouseholdScope::Household; o.members.clear(); }))}
-                {toggle(i18n::SCOPE_MEMBERS, "scope-members", move || opts().scope == HouseholdScope::Members,
-                    move || {
-                        update_options(kiosk, |o| o.scope = HouseholdScope::Members);
-                        super::fetch_household(kiosk);
-                    })}
-                {move || (opts().scope == HouseholdScope::Members).then(|| members(kiosk))}
-                {toggle(i18n::WITH_RELATIONSHIP, "with-relationship", move || opts().with_relationship,
-                    move || update_options(kiosk, |o| o.with_relationship = !o.with_relationship))}
-                {toggle(i18n::WITH_HONSEKI, "with-honseki", move || opts().with_honseki,
-                    move || update_options(kiosk, |o| o.with_honseki = !o.with_honseki))}
+                <div class="row">
+                    {toggle(ui, i18n::SCOPE_HOLDER, "scope-holder", |ui| scope_is(ui, HouseholdScope::Holder),
+                        Edit::Scope(HouseholdScope::Holder))}
+                    {toggle(ui, i18n::SCOPE_HOUSEHOLD, "scope-household", |ui| scope_is(ui, HouseholdScope::Household),
+                        Edit::Scope(HouseholdScope::Household))}
+                    {toggle(ui, i18n::SCOPE_MEMBERS, "scope-members", |ui| scope_is(ui, HouseholdScope::Members),
+                        Edit::Scope(HouseholdScope::Members))}
+                </div>
+                {move || scope_is(&ui, HouseholdScope::Members).then(|| members(ui))}
+                <div class="row">
+                    {toggle(ui, i18n::WITH_RELATIONSHIP, "with-relationship",
+                        |ui| ui.with(|k| k.choice().is_some_and(|c| c.options.with_relationship)), Edit::Relationship)}
+                    {toggle(ui, i18n::WITH_HONSEKI, "with-honseki",
+                        |ui| ui.with(|k| k.choice().is_some_and(|c| c.options.with_honseki)), Edit::Honseki)}
+                </div>
             </fieldset>
         }
         .into_any(),
-        CertificateKind::Shotoku | CertificateKind::Kazei => fiscal_years(kiosk).into_any(),
+        CertificateKind::Shotoku | CertificateKind::Kazei => fiscal_years(ui).into_any(),
         CertificateKind::Inkan => ().into_any(),
     };
-    let copies = move || kiosk.choice.with(|c| c.copies);
-    // Choosing members needs at least one chosen.
-    let ready =
-        move || kiosk.choice.with(|c| c.options.scope != HouseholdScope::Members || !c.options.members.is_empty());
-    let change = move |delta: i8| {
-        kiosk.choice.update(|c| c.copies = c.copies.saturating_add_signed(delta).clamp(1, MAX_COPIES));
-    };
+    let copies = move || ui.with(|k| k.choice().map_or(1, |c| c.copies));
+    let ready = move || ui.with(|k| k.choice().is_some_and(crate::kiosk::choice::complete));
     view! {
-        <section>
-            <Bilingual text=i18n::OPTIONS/>
-            <div class="summary"><Bilingual text=i18n::kind(kind)/></div>
-            {specific}
-            <div class="copies" role="group" aria-label=plain(i18n::COPIES_GROUP)>
-                <Bilingual text=i18n::COPIES/>
-                {button(i18n::FEWER, "secondary copies-fewer", move || change(-1))}
-                <output class="copies-count" aria-live="polite">{move || phrase_label(i18n::copies(copies()))}</output>
-                {button(i18n::MORE, "secondary copies-more", move || change(1))}
+        <section class="screen options-screen">
+            <div class="lead"><Bilingual text=i18n::OPTIONS/></div>
+            <div class="columns">
+                <div class="column">
+                    <div class="summary"><Bilingual text=i18n::kind(kind)/></div>
+                    {specific}
+                </div>
+                <div class="column side">
+                    <div class="copies" role="group" aria-label=plain(i18n::COPIES_GROUP)>
+                        <Bilingual text=i18n::COPIES/>
+                        <div class="row">
+                            {event_button(ui, i18n::FEWER, "secondary copies-fewer", || Event::Edit(Edit::Copies(-1)))}
+                            <output class="copies-count" aria-live="polite">{move || phrase_label(i18n::copies(copies()))}</output>
+                            {event_button(ui, i18n::MORE, "secondary copies-more", || Event::Edit(Edit::Copies(1)))}
+                        </div>
+                    </div>
+                    {fee_line(ui)}
+                    <div class="actions">
+                        <button class="primary next" disabled=move || !ready() on:click=move |_| ui.send(Event::Next)>
+                            {label(i18n::NEXT)}
+                        </button>
+                        {event_button(ui, i18n::BACK, "secondary back", || Event::Back)}
+                    </div>
+                </div>
             </div>
-            <button class="primary next" disabled=move || !ready() on:click=move |_| kiosk.send(Event::OptionsChosen)>
-                {label(i18n::NEXT)}
-            </button>
-            {button(i18n::BACK, "secondary back", move || kiosk.send(Event::Back))}
         </section>
+    }
+    .into_any()
+}
+
+/// The fee for the copies chosen, always in view before confirming.
+fn fee_line(ui: Ui) -> impl IntoView {
+    move || match ui.with(|k| k.fee_total()) {
+        Some(yen) => view! { <div class="fee-total">{phrase(i18n::fee(yen))}</div> }.into_any(),
+        None => view! { <div class="note"><Bilingual text=i18n::FEE_NOTE/></div> }.into_any(),
     }
 }
 
 /// The household's members as toggles, once the municipality has listed them.
-fn members(kiosk: Kiosk) -> impl IntoView {
-    move || match kiosk.household.get() {
+fn members(ui: Ui) -> impl IntoView {
+    move || match ui.with(|k| k.household().map(<[_]>::to_vec)) {
         None => view! { <div class="loading" role="status"><Bilingual text=i18n::LOADING_HOUSEHOLD/></div> }.into_any(),
-        Some(list) => list
-            .into_iter()
-            .map(|m| {
-                let position = m.position;
-                let chosen = move || kiosk.choice.with(|c| c.options.members.contains(&position));
-                let flip = move |_| {
-                    update_options(kiosk, |o| {
-                        if let Some(i) = o.members.iter().position(|p| *p == position) {
-                            o.members.remove(i);
-                        } else {
-                            o.members.push(position);
-                            o.members.sort_unstable();
-                        }
-                    })
-                };
-                view! {
-                    <button class=format!("toggle member member-{position}") aria-pressed=move || chosen().to_string()
-                        on:click=flip>
-                        <span class="name">{m.name}</span>
-                        <span class="relationship">{m.relationship}</span>
-                    </button>
-                }
-            })
-            .collect_view()
-            .into_any(),
+        Some(list) => {
+            let buttons = list
+                .into_iter()
+                .map(|m| {
+                    let position = m.position;
+                    let chosen = move || ui.with(|k| k.choice().is_some_and(|c| c.options.members.contains(&position)));
+                    view! {
+                        <button class=format!("toggle member member-{position}") aria-pressed=move || chosen().to_string()
+                            on:click=move |_| ui.send(Event::Edit(Edit::Member(position)))>
+                            <span class="name">{m.name}</span>
+                            <span class="relationship">{m.relationship}</span>
+                        </button>
+                    }
+                })
+                .collect_view();
+            view! { <div class="members">{buttons}</div> }.into_any()
+        }
     }
 }
 
 /// The latest years, as the tax records turn in June (a year's records start then).
-fn fiscal_years(kiosk: Kiosk) -> impl IntoView {
-    let now = js_sys::Date::new_0();
-    let (year, month) = (now.get_full_year() as u16, now.get_month() + 1);
-    let latest = if month >= 6 { year } else { year - 1 };
-    let chosen = move || kiosk.choice.with(|c| c.options.fiscal_year.unwrap_or(latest));
-    let years = (0..FISCAL_YEARS_OFFERED)
-        .map(|back| {
-            let year = latest - back;
+fn fiscal_years(ui: Ui) -> impl IntoView {
+    let years = ui
+        .core
+        .with_untracked(|k| k.fiscal_years().collect::<Vec<_>>())
+        .into_iter()
+        .map(|year| {
+            let chosen = move || ui.with(|k| k.fiscal_year_shown() == Some(year));
             view! {
-                <button class=format!("toggle year-{year}") aria-pressed=move || (chosen() == year).to_string()
-                    on:click=move |_| update_options(kiosk, |o| o.fiscal_year = Some(year))>
+                <button class=format!("toggle year-{year}") aria-pressed=move || chosen().to_string()
+                    on:click=move |_| ui.send(Event::Edit(Edit::FiscalYear(year)))>
                     {phrase_label(i18n::fiscal_year(year))}
                 </button>
             }
@@ -194,19 +183,16 @@ fn fiscal_years(kiosk: Kiosk) -> impl IntoView {
     view! {
         <fieldset class="options">
             <Bilingual text=i18n::FISCAL_YEAR/>
-            {years}
+            <div class="row">{years}</div>
         </fieldset>
     }
 }
 
-pub fn confirm(kiosk: Kiosk) -> impl IntoView {
-    let choice = kiosk.choice.get_untracked();
+pub(super) fn confirm(ui: Ui) -> impl IntoView {
+    let Some(choice) = ui.core.with_untracked(|k| k.choice().cloned()) else {
+        return ().into_any();
+    };
     let o = &choice.options;
-    // The fee the municipality publishes, times the copies; the document states it again.
-    let fee_total = kiosk.menu.with_untracked(|m| {
-        let per_copy = m.as_ref()?.items.iter().find(|i| i.kind == choice.kind)?.fee_per_copy?;
-        Some(u64::from(per_copy) * u64::from(choice.copies))
-    });
     let mut lines: Vec<i18n::Phrase> = Vec::new();
     let mut names = String::new();
     if choice.kind == CertificateKind::Juminhyo {
@@ -217,8 +203,8 @@ pub fn confirm(kiosk: Kiosk) -> impl IntoView {
         };
         lines.push(scope.into());
         // Names as registered, in no translation.
-        names = kiosk.household.with_untracked(|h| {
-            let chosen = h.iter().flatten().filter(|m| o.members.contains(&m.position));
+        names = ui.core.with_untracked(|k| {
+            let chosen = k.household().into_iter().flatten().filter(|m| o.members.contains(&m.position));
             chosen.map(|m| m.name.as_str()).collect::<Vec<_>>().join("、")
         });
         for (on, text) in [(o.with_relationship, i18n::WITH_RELATIONSHIP), (o.with_honseki, i18n::WITH_HONSEKI)] {
@@ -232,20 +218,24 @@ pub fn confirm(kiosk: Kiosk) -> impl IntoView {
     }
     lines.push(i18n::copies(choice.copies));
     view! {
-        <section>
-            <Bilingual text=i18n::CONFIRM/>
-            <div class="summary">
-                <Bilingual text=i18n::kind(choice.kind)/>
-                {(!names.is_empty()).then(|| view! { <p class="names" lang="ja">{names}</p> })}
-                {lines.into_iter().map(phrase).collect_view()}
+        <section class="screen confirm-screen">
+            <div class="lead"><Bilingual text=i18n::CONFIRM/></div>
+            <div class="columns">
+                <div class="column summary">
+                    <Bilingual text=i18n::kind(choice.kind)/>
+                    {(!names.is_empty()).then(|| view! { <p class="names" lang="ja">{names}</p> })}
+                    {lines.into_iter().map(phrase).collect_view()}
+                </div>
+                <div class="column side">
+                    {fee_line(ui)}
+                    <div class="actions">
+                        {event_button(ui, i18n::CONFIRM_BUTTON, "primary confirm", || Event::Confirm)}
+                        {event_button(ui, i18n::BACK, "secondary back", || Event::Back)}
+                        {event_button(ui, i18n::CANCEL, "secondary", || Event::Cancel)}
+                    </div>
+                </div>
             </div>
-            {match fee_total {
-                Some(yen) => view! { <div class="fee-total">{phrase(i18n::fee(yen))}</div> }.into_any(),
-                None => view! { <div class="note"><Bilingual text=i18n::FEE_NOTE/></div> }.into_any(),
-            }}
-            {button(i18n::CONFIRM_BUTTON, "primary confirm", move || super::issue(kiosk))}
-            {button(i18n::BACK, "secondary back", move || kiosk.send(Event::Back))}
-            {button(i18n::CANCEL, "secondary", move || { kiosk.erase(); kiosk.send(Event::Cancel); })}
         </section>
     }
+    .into_any()
 }

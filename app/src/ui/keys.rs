@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::Kiosk;
-use crate::flow::{Event, Screen};
+use super::Ui;
+use crate::kiosk::{Event, Screen};
 
 const CONTROLS: &str = "main.kiosk button:not([disabled]), main.kiosk input, main.kiosk select";
 
@@ -39,10 +39,15 @@ fn move_focus(step: isize) {
     let _ = all[next].focus();
 }
 
-/// The first thing to press on a screen: its input, else its first primary button.
+/// The first thing to press on a screen: its input, else its first choice, else its first
+/// primary button.
 fn focus_first() {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    for selector in ["main.kiosk section input", "main.kiosk section button.primary:not([disabled])"] {
+    for selector in [
+        "main.kiosk section input",
+        "main.kiosk section button.tile:not([disabled])",
+        "main.kiosk section button.primary:not([disabled])",
+    ] {
         if let Ok(Some(element)) = document.query_selector(selector)
             && let Ok(element) = element.dyn_into::<web_sys::HtmlElement>()
         {
@@ -53,28 +58,12 @@ fn focus_first() {
     move_focus(0);
 }
 
-fn back(kiosk: Kiosk) {
-    match kiosk.screen.get_untracked() {
-        Screen::Options | Screen::Confirm => kiosk.send(Event::Back),
-        Screen::ThankYou => kiosk.send(Event::Done),
-        Screen::Failed(_) | Screen::PinBlocked => {
-            kiosk.erase();
-            kiosk.send(Event::Done);
-        }
-        // Once the document is issued, Back does nothing: the card and print steps must finish.
-        Screen::RemoveCard | Screen::Certificate | Screen::Idle => {}
-        _ => {
-            kiosk.erase();
-            kiosk.send(Event::Cancel);
-        }
-    }
-}
-
-pub fn install(kiosk: Kiosk) {
+pub(super) fn install(ui: Ui) {
     // A new screen, or the menu arriving on one: focus its first control once rendered.
+    let menu_in = Memo::new(move |_| ui.with(|k| k.menu().is_some()));
     Effect::new(move |_| {
-        kiosk.screen.track();
-        kiosk.menu.with(Option::is_some);
+        ui.screen.track();
+        menu_in.track();
         spawn_local(async {
             TimeoutFuture::new(0).await;
             focus_first();
@@ -86,16 +75,16 @@ pub fn install(kiosk: Kiosk) {
             match event.key().as_str() {
                 "ArrowDown" | "ArrowRight" => move_focus(1),
                 "ArrowUp" | "ArrowLeft" => move_focus(-1),
-                "Escape" => back(kiosk),
+                "Escape" => ui.send(Event::BackKey),
                 // The maintenance key combination, from idle only (no resident's data is in memory):
                 // the operator screen, behind its own PIN. Leaving the page drops the kiosk's state.
-                "M" if event.ctrl_key() && event.alt_key() && kiosk.screen.get_untracked() == Screen::Idle => {
+                "M" if event.ctrl_key() && event.alt_key() && ui.screen.get_untracked() == Screen::Idle => {
                     if let Some(window) = web_sys::window() {
                         let _ = window.location().assign("operator/");
                     }
                 }
                 // In the PIN field Backspace deletes a digit.
-                "Backspace" if !in_input => back(kiosk),
+                "Backspace" if !in_input => ui.send(Event::BackKey),
                 _ => return,
             }
             event.prevent_default();

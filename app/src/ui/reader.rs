@@ -9,9 +9,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{UsbConnectionEvent, UsbDevice};
 
-use super::{Kiosk, button};
-use crate::flow::Failure;
+use super::{Ui, button};
 use crate::i18n;
+use crate::kiosk::Event;
 use crate::reader::{ReaderError, SharedReader, webusb};
 
 /// How often a reader without an interrupt endpoint is asked whether a card is in.
@@ -25,20 +25,20 @@ pub enum ReaderState {
     Failed(ReaderError),
 }
 
-impl Kiosk {
+impl Ui {
     /// At start: listen for readers coming and going, and re-attach a permitted one.
     pub(super) fn watch_usb(&self) {
         let Some(usb) = webusb::usb() else { return };
-        let kiosk = *self;
+        let ui = *self;
         let on_disconnect = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
             let device = event.unchecked_into::<UsbConnectionEvent>().device();
-            kiosk.reader_unplugged(&device);
+            ui.reader_unplugged(&device);
         });
         let on_connect = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
             let device = event.unchecked_into::<UsbConnectionEvent>().device();
-            if kiosk.reader.with_value(Option::is_none) {
+            if ui.reader.with_value(Option::is_none) {
                 spawn_local(async move {
-                    kiosk.attach(device).await;
+                    ui.attach(device).await;
                 });
             }
         });
@@ -49,7 +49,7 @@ impl Kiosk {
         on_connect.forget();
         spawn_local(async move {
             for device in webusb::permitted_devices().await {
-                if kiosk.attach(device).await {
+                if ui.attach(device).await {
                     break;
                 }
             }
@@ -58,14 +58,14 @@ impl Kiosk {
 
     /// "Connect a card reader": the browser's chooser, then attach.
     pub(super) fn choose_reader(&self) {
-        let kiosk = *self;
+        let ui = *self;
         spawn_local(async move {
             match webusb::request_device().await {
                 Ok(device) => {
-                    kiosk.attach(device).await;
+                    ui.attach(device).await;
                 }
                 Err(ReaderError::NoneChosen) => {}
-                Err(e) => kiosk.reader_state.set(ReaderState::Failed(e)),
+                Err(e) => ui.reader_state.set(ReaderState::Failed(e)),
             }
         });
     }
@@ -91,20 +91,20 @@ impl Kiosk {
 
     /// Follows the slot until the reader changes: every insertion starts a transaction.
     fn watch_slot(&self, reader: SharedReader) {
-        let kiosk = *self;
+        let ui = *self;
         let epoch = self.reader_epoch.get_value();
-        let current = move || kiosk.reader_epoch.get_value() == epoch;
+        let current = move || ui.reader_epoch.get_value() == epoch;
         spawn_local(async move {
             // A card already in the reader counts as inserted.
             let mut present = reader.card_present().await.unwrap_or(false);
-            kiosk.slot_changed(present);
+            ui.send(Event::CardPresent(present));
             match reader.interrupt() {
                 Some((device, endpoint)) => {
                     while let Some(now) = webusb::next_slot_change(&device, endpoint).await {
                         if !current() {
                             return;
                         }
-                        kiosk.slot_changed(now);
+                        ui.send(Event::CardPresent(now));
                     }
                 }
                 None => {
@@ -116,7 +116,7 @@ impl Kiosk {
                             && current()
                         {
                             present = now;
-                            kiosk.slot_changed(now);
+                            ui.send(Event::CardPresent(now));
                         }
                     }
                 }
@@ -132,17 +132,16 @@ impl Kiosk {
         }
         self.reader.set_value(None);
         self.reader_epoch.update_value(|e| *e += 1);
-        self.card_in.set(None);
         self.reader_state.set(ReaderState::Failed(ReaderError::Disconnected));
-        self.fail(self.generation(), Failure::ReaderLost);
+        self.send(Event::ReaderLost);
     }
 }
 
 /// The reader line on the idle screen.
-pub(super) fn reader_status(kiosk: Kiosk) -> impl IntoView {
+pub(super) fn reader_status(ui: Ui) -> impl IntoView {
     let usb = webusb::usb().is_some();
     move || {
-        let state = kiosk.reader_state.get();
+        let state = ui.reader_state.get();
         let text = match state {
             ReaderState::Ready => i18n::READER_READY,
             ReaderState::Connecting | ReaderState::None => i18n::NO_READER,
@@ -157,7 +156,7 @@ pub(super) fn reader_status(kiosk: Kiosk) -> impl IntoView {
             ReaderState::Failed(e) => format!("{e:?}"),
         };
         let chooser = (usb && state != ReaderState::Ready)
-            .then(|| button(i18n::CONNECT_READER, "secondary connect-reader", move || kiosk.choose_reader()));
+            .then(|| button(i18n::CONNECT_READER, "secondary connect-reader", move || ui.choose_reader()));
         view! {
             <div class="reader-status" data-reader=state_name>
                 {super::text::phrase(text.into())}

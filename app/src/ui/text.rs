@@ -11,7 +11,7 @@ use crate::i18n::{Lang, Phrase, Text};
 
 /// The kiosk's language for this transaction (provided by `App`), as the screen renders.
 pub fn language() -> Lang {
-    expect_context::<RwSignal<Lang>>().get_untracked()
+    expect_context::<Memo<Lang>>().get_untracked()
 }
 
 /// A message as two paragraphs.

@@ -1,9 +1,12 @@
-//! The CCID class descriptor (USB CCID Rev 1.1 §5.1): 54 bytes, type 0x21, found after the
-//! interface descriptor — under interface class 0x0B, or 0xFF on vendor-class readers
-//! such as the NTT Com SCR3310.
+//! The CCID class descriptor (USB CCID Rev 1.1 §5.1): 54 bytes found after the interface
+//! descriptor — under interface class 0x0B, or 0xFF on vendor-class readers such as the
+//! NTT Com SCR3310. Its type is 0x21; a few older readers (Dell SK-3106, Gem e-Seal Pro)
+//! publish it as 0xFF, which libccid accepts when it comes right after the interface.
 
 pub const CCID_DESCRIPTOR_LEN: usize = 0x36;
 pub const CCID_DESCRIPTOR_TYPE: u8 = 0x21;
+/// The type some older readers give the same 54 bytes.
+pub const CCID_DESCRIPTOR_TYPE_VENDOR: u8 = 0xFF;
 
 /// How much of ISO 7816 the reader does itself (dwFeatures bits 16–18).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,14 +20,38 @@ pub enum ExchangeLevel {
     Character,
 }
 
+/// bPINSupport: what the reader's own keypad can do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PinSupport {
+    /// Bit 0: PIN verification (`PC_to_RDR_Secure`, bPINOperation 0).
+    pub verify: bool,
+    /// Bit 1: PIN modification.
+    pub modify: bool,
+}
+
+/// wLcdLayout: the reader's display, lines × characters per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LcdLayout {
+    pub lines: u8,
+    pub characters: u8,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CcidDescriptor {
+    /// 0x21, or 0xFF on the older readers that publish it so.
+    pub descriptor_type: u8,
     pub max_slot_index: u8,
     pub protocols: u32,
     pub max_ifsd: u32,
     pub features: u32,
+    /// dwMaxCCIDMessageLength: the longest bulk message, header included, either way.
     pub max_message_length: u32,
     pub level: ExchangeLevel,
+    pub pin_support: PinSupport,
+    /// `None`: no display (wLcdLayout 0).
+    pub lcd_layout: Option<LcdLayout>,
+    /// bMaxCCIDBusySlots: slots that may run a command at once.
+    pub max_busy_slots: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -37,111 +64,136 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
+const LEVEL_MASK: u32 = 0x0007_0000;
+/// dwFeatures bit 1: the reader sets protocol parameters from the ATR by itself.
+pub const AUTOMATIC_PARAMETERS: u32 = 0x0000_0002;
+
+fn level_bits(level: ExchangeLevel) -> u32 {
+    match level {
+        ExchangeLevel::ExtendedApdu => 0x0004_0000,
+        ExchangeLevel::ShortApdu => 0x0002_0000,
+        ExchangeLevel::Tpdu => 0x0001_0000,
+        ExchangeLevel::Character => 0,
+    }
+}
+
 impl CcidDescriptor {
-    /// Parses exactly one 54-byte descriptor.
+    /// Parses exactly one 54-byte descriptor of type 0x21 or 0xFF.
     pub fn parse(bytes: &[u8]) -> Result<Self, DescriptorError> {
         if bytes.len() != CCID_DESCRIPTOR_LEN
             || usize::from(bytes[0]) != CCID_DESCRIPTOR_LEN
-            || bytes[1] != CCID_DESCRIPTOR_TYPE
+            || !matches!(bytes[1], CCID_DESCRIPTOR_TYPE | CCID_DESCRIPTOR_TYPE_VENDOR)
         {
             return Err(DescriptorError::NotFound);
         }
         let features = u32_at(bytes, 40);
-        let level = match features & 0x0007_0000 {
+        let level = match features & LEVEL_MASK {
             f if f & 0x0004_0000 != 0 => ExchangeLevel::ExtendedApdu,
             f if f & 0x0002_0000 != 0 => ExchangeLevel::ShortApdu,
             f if f & 0x0001_0000 != 0 => ExchangeLevel::Tpdu,
             _ => ExchangeLevel::Character,
         };
+        let [characters, lines] = [bytes[50], bytes[51]];
         Ok(CcidDescriptor {
+            descriptor_type: bytes[1],
             max_slot_index: bytes[4],
             protocols: u32_at(bytes, 6),
             max_ifsd: u32_at(bytes, 28),
             features,
             max_message_length: u32_at(bytes, 44),
             level,
+            pin_support: PinSupport { verify: bytes[52] & 0x01 != 0, modify: bytes[52] & 0x02 != 0 },
+            lcd_layout: (lines != 0 && characters != 0).then_some(LcdLayout { lines, characters }),
+            max_busy_slots: bytes[53],
         })
     }
 
     /// Finds the CCID descriptor among the descriptors that follow an interface
-    /// (`bLength, bDescriptorType, …` chained), skipping anything else.
+    /// (`bLength, bDescriptorType, …` chained), skipping anything else. Type 0xFF counts
+    /// only as the first descriptor, where libccid looks for it.
     pub fn find_in(extra: &[u8]) -> Result<Self, DescriptorError> {
         let mut rest = extra;
+        let mut first = true;
         while let [len, kind, ..] = *rest {
             let len = usize::from(len);
             if len < 2 || len > rest.len() {
                 break;
             }
-            if kind == CCID_DESCRIPTOR_TYPE && len == CCID_DESCRIPTOR_LEN {
+            let ccid = kind == CCID_DESCRIPTOR_TYPE || (first && kind == CCID_DESCRIPTOR_TYPE_VENDOR);
+            if ccid && len == CCID_DESCRIPTOR_LEN {
                 return Self::parse(&rest[..len]);
             }
             rest = &rest[len..];
+            first = false;
         }
         Err(DescriptorError::NotFound)
     }
 
-    /// A descriptor with the given level, for virtual readers and tests; the reader
-    /// configures parameters from the ATR by itself.
-    pub fn encode(level: ExchangeLevel, max_message_length: u32) -> [u8; CCID_DESCRIPTOR_LEN] {
-        Self::encode_with(level, max_message_length, true)
+    /// A reader at `level` with T=1, 254-byte IFSD, automatic parameters and no PIN pad,
+    /// for virtual readers and tests.
+    pub fn new(level: ExchangeLevel, max_message_length: u32) -> Self {
+        CcidDescriptor {
+            descriptor_type: CCID_DESCRIPTOR_TYPE,
+            max_slot_index: 0,
+            protocols: 0x0000_0002,
+            max_ifsd: 254,
+            features: 0x0000_00B8 | AUTOMATIC_PARAMETERS | level_bits(level),
+            max_message_length,
+            level,
+            pin_support: PinSupport::default(),
+            lcd_layout: None,
+            max_busy_slots: 1,
+        }
     }
 
+    pub fn automatic_parameters(&self) -> bool {
+        self.features & AUTOMATIC_PARAMETERS != 0
+    }
+
+    /// The 54 bytes; the fields kofu does not read get plausible values (4 MHz clock,
+    /// 10752 bps), and dwFeatures' level bits follow `level`.
+    pub fn to_bytes(&self) -> [u8; CCID_DESCRIPTOR_LEN] {
+        let mut b = [0u8; CCID_DESCRIPTOR_LEN];
+        b[0] = CCID_DESCRIPTOR_LEN as u8;
+        b[1] = self.descriptor_type;
+        b[2..4].copy_from_slice(&0x0110u16.to_le_bytes());
+        b[4] = self.max_slot_index;
+        b[5] = 0x07;
+        b[6..10].copy_from_slice(&self.protocols.to_le_bytes());
+        b[10..14].copy_from_slice(&4000u32.to_le_bytes());
+        b[14..18].copy_from_slice(&4000u32.to_le_bytes());
+        b[19..23].copy_from_slice(&10_752u32.to_le_bytes());
+        b[23..27].copy_from_slice(&344_105u32.to_le_bytes());
+        b[28..32].copy_from_slice(&self.max_ifsd.to_le_bytes());
+        let features = (self.features & !LEVEL_MASK) | level_bits(self.level);
+        b[40..44].copy_from_slice(&features.to_le_bytes());
+        b[44..48].copy_from_slice(&self.max_message_length.to_le_bytes());
+        if let Some(lcd) = self.lcd_layout {
+            b[50..52].copy_from_slice(&[lcd.characters, lcd.lines]);
+        }
+        b[52] = u8::from(self.pin_support.verify) | (u8::from(self.pin_support.modify) << 1);
+        b[53] = self.max_busy_slots;
+        b
+    }
+
+    /// The bytes of [`Self::new`].
+    pub fn encode(level: ExchangeLevel, max_message_length: u32) -> [u8; CCID_DESCRIPTOR_LEN] {
+        Self::new(level, max_message_length).to_bytes()
+    }
+
+    /// The bytes of [`Self::new`], with or without automatic parameters.
     pub fn encode_with(
         level: ExchangeLevel,
         max_message_length: u32,
         auto_parameters: bool,
     ) -> [u8; CCID_DESCRIPTOR_LEN] {
-        let mut b = [0u8; CCID_DESCRIPTOR_LEN];
-        b[0] = CCID_DESCRIPTOR_LEN as u8;
-        b[1] = CCID_DESCRIPTOR_TYPE;
-        b[2] = 0x10;
-        b[3] = 0x01;
-        b[6..10].copy_from_slice(&0x0000_0002u32.to_le_bytes()); // T=1
-        b[28..32].copy_from_slice(&254u32.to_le_bytes());
-        let level_bits = match level {
-            ExchangeLevel::ExtendedApdu => 0x0004_0000,
-            ExchangeLevel::ShortApdu => 0x0002_0000,
-            ExchangeLevel::Tpdu => 0x0001_0000,
-            ExchangeLevel::Character => 0,
-        };
-        let auto = if auto_parameters { 0x02 } else { 0 };
-        b[40..44].copy_from_slice(&(0x0000_00B8u32 | auto | level_bits).to_le_bytes());
-        b[44..48].copy_from_slice(&max_message_length.to_le_bytes());
-        b
+        let mut d = Self::new(level, max_message_length);
+        if !auto_parameters {
+            d.features &= !AUTOMATIC_PARAMETERS;
+        }
+        d.to_bytes()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Shaped like the SCR3310's descriptor as FACTS.md gives it (TPDU level, T=0/T=1,
-    /// 271-byte messages); the other fields are plausible fillers, not a captured dump.
-    const SCR3310: [u8; 54] = [
-        0x36, 0x21, 0x00, 0x01, 0x00, 0x07, 0x03, 0x00, 0x00, 0x00, 0xA0, 0x0F, 0x00, 0x00, 0xA0, 0x0F, 0x00, 0x00,
-        0x00, 0x00, 0x2A, 0x00, 0x00, 0x84, 0x03, 0x06, 0x00, 0x00, 0xFE, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x00, 0x00, 0x00, 0x00, 0xBA, 0x00, 0x01, 0x00, 0x0F, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
-    ];
-
-    #[test]
-    fn reads_a_tpdu_reader_descriptor() {
-        let d = CcidDescriptor::parse(&SCR3310).unwrap();
-        assert_eq!(d.level, ExchangeLevel::Tpdu);
-        assert_eq!(d.max_message_length, 271);
-        assert_eq!(d.protocols, 3);
-        assert_eq!(d.max_ifsd, 254);
-    }
-
-    #[test]
-    fn finds_the_descriptor_among_others_and_survives_garbage() {
-        let mut extra = vec![0x05, 0x25, 0x01, 0x02, 0x03];
-        extra.extend_from_slice(&CcidDescriptor::encode(ExchangeLevel::ExtendedApdu, 65_544));
-        assert_eq!(CcidDescriptor::find_in(&extra).unwrap().level, ExchangeLevel::ExtendedApdu);
-        assert_eq!(CcidDescriptor::find_in(&[0x00, 0x21]), Err(DescriptorError::NotFound));
-        assert_eq!(CcidDescriptor::find_in(&[0x36, 0x21, 0x00]), Err(DescriptorError::NotFound));
-        for len in 0..80 {
-            let junk: Vec<u8> = (0..len).map(|i| (i * 53 + 7) as u8).collect();
-            let _ = CcidDescriptor::find_in(&junk);
-        }
-    }
-}
+mod tests;

@@ -1,9 +1,10 @@
 //! Finding the CCID interface in a USB configuration descriptor (USB 2.0 §9.6.3). WebUSB
 //! lists interfaces and endpoints but not class-specific descriptors, so the host reads the
-//! raw configuration with GET_DESCRIPTOR and finds the 54-byte CCID descriptor here. Hand
+//! raw configuration with GET_DESCRIPTOR and finds the 54-byte CCID descriptor here (type
+//! 0x21 anywhere in the interface, or 0xFF right after it, as libccid takes it). Hand
 //! written: no maintained crate parses descriptors without a USB stack underneath.
 
-use super::descriptor::{CCID_DESCRIPTOR_LEN, CCID_DESCRIPTOR_TYPE, CcidDescriptor};
+use super::descriptor::{CCID_DESCRIPTOR_LEN, CCID_DESCRIPTOR_TYPE, CCID_DESCRIPTOR_TYPE_VENDOR, CcidDescriptor};
 
 const CONFIGURATION: u8 = 0x02;
 const INTERFACE: u8 = 0x04;
@@ -81,12 +82,15 @@ pub fn find_ccid_interface(config: &[u8]) -> Result<CcidInterface, UsbConfigErro
     };
     let mut current: Option<Candidate> = None;
     let mut broken = None;
+    // Type 0xFF counts as the CCID descriptor only directly after its interface (libccid).
+    let mut after_interface = false;
     while let [len, kind, ..] = *rest {
         let len = usize::from(len);
         if len < 2 || len > rest.len() {
             break;
         }
         let d = &rest[..len];
+        let first_after_interface = std::mem::replace(&mut after_interface, false);
         match kind {
             INTERFACE if len >= 9 => {
                 match current.take().and_then(Candidate::finish) {
@@ -104,8 +108,11 @@ pub fn find_ccid_interface(config: &[u8]) -> Result<CcidInterface, UsbConfigErro
                     bulk_out: None,
                     interrupt_in: None,
                 });
+                after_interface = true;
             }
-            CCID_DESCRIPTOR_TYPE if len == CCID_DESCRIPTOR_LEN => {
+            CCID_DESCRIPTOR_TYPE | CCID_DESCRIPTOR_TYPE_VENDOR
+                if len == CCID_DESCRIPTOR_LEN && (kind == CCID_DESCRIPTOR_TYPE || first_after_interface) =>
+            {
                 if let Some(c) = current.as_mut() {
                     c.descriptor = CcidDescriptor::parse(d).ok();
                 }
@@ -181,6 +188,23 @@ mod tests {
         assert_eq!(find_ccid_interface(&other_class), Err(UsbConfigError::NoCcidInterface));
         assert_eq!(find_ccid_interface(&good[..5]), Err(UsbConfigError::NotConfiguration));
         assert_eq!(find_ccid_interface(&vec![9; 5000]), Err(UsbConfigError::TooLong));
+    }
+
+    #[test]
+    fn takes_a_type_ff_descriptor_right_after_a_vendor_class_interface_only() {
+        let mut d = CcidDescriptor::new(ExchangeLevel::Tpdu, 271);
+        d.descriptor_type = CCID_DESCRIPTOR_TYPE_VENDOR;
+        let config = encode_configuration(CLASS_VENDOR, &d.to_bytes(), true);
+        assert_eq!(find_ccid_interface(&config).unwrap().descriptor, d);
+        // The same bytes after an endpoint are not taken for a CCID descriptor.
+        let mut moved = config.clone();
+        let ccid: Vec<u8> = moved.drain(18..18 + CCID_DESCRIPTOR_LEN).collect();
+        moved.splice(25..25, ccid);
+        assert_eq!(find_ccid_interface(&moved), Err(UsbConfigError::NoCcidInterface));
+        // Type 0x21 may come after an endpoint (some readers put it last).
+        let mut late = moved.clone();
+        late[26] = CCID_DESCRIPTOR_TYPE;
+        assert_eq!(find_ccid_interface(&late).unwrap().descriptor.level, ExchangeLevel::Tpdu);
     }
 
     #[test]

@@ -54,7 +54,7 @@ fn lrc(bytes: &[u8]) -> u8 {
 }
 
 impl Pcb {
-    fn byte(self) -> u8 {
+    pub fn byte(self) -> u8 {
         match self {
             Pcb::I { ns, more } => ((ns & 1) << 6) | if more { 0x20 } else { 0 },
             Pcb::R { nr, error } => 0x80 | ((nr & 1) << 4) | u8::from(error),

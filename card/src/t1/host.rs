@@ -38,17 +38,55 @@ pub struct T1State {
     nr: u8,
     /// The card's receive size, from the ATR or an S(IFS) request.
     pub ifsc: usize,
+    /// The most information bytes the reader carries in one block (its message limit).
+    max_inf: usize,
 }
 
 impl Default for T1State {
     fn default() -> Self {
-        T1State { ns: 0, nr: 0, ifsc: 32 }
+        T1State { ns: 0, nr: 0, ifsc: 32, max_inf: MAX_INF }
     }
 }
 
 impl T1State {
     pub fn new(ifsc: u8) -> Self {
-        T1State { ns: 0, nr: 0, ifsc: usize::from(ifsc).clamp(1, MAX_INF) }
+        T1State { ns: 0, nr: 0, ifsc: usize::from(ifsc).clamp(1, MAX_INF), max_inf: MAX_INF }
+    }
+
+    /// Caps the blocks we send at what the reader's messages hold, whatever IFSC says.
+    pub fn with_max_inf(mut self, max_inf: usize) -> Self {
+        self.max_inf = max_inf.clamp(1, MAX_INF);
+        self
+    }
+
+    fn send_size(&self) -> usize {
+        self.ifsc.min(self.max_inf)
+    }
+
+    /// The prologue (NAD, PCB, LEN) of the I-block a PIN-pad reader builds for us around
+    /// an `len`-byte APDU (CCID bTeoPrologue); `None` if it would not fit one block.
+    pub fn external_prologue(&self, len: usize) -> Option<[u8; 3]> {
+        let len = u8::try_from(len).ok().filter(|&n| usize::from(n) <= self.send_size())?;
+        Some([0x00, Pcb::I { ns: self.ns, more: false }.byte(), len])
+    }
+
+    /// Continues after a reader sent our next I-block itself (PIN-pad entry): `reply` is
+    /// the card's first block back. The I-block is never sent again — it held the PIN — so
+    /// a card asking for it again ends the exchange; a damaged reply is asked for again.
+    pub async fn complete_external<IO: BlockIo>(
+        &mut self,
+        io: &mut IO,
+        reply: &[u8],
+    ) -> Result<Vec<u8>, T1Error<IO::Error>> {
+        let first = match Block::parse(reply) {
+            Ok(block) => block,
+            Err(_) => self.exchange_checked(io, &Block::new(Pcb::R { nr: self.nr, error: true }, &[])).await?,
+        };
+        if let Pcb::R { .. } = first.pcb {
+            return Err(T1Error::Protocol("the card did not take the reader's block"));
+        }
+        self.ns ^= 1;
+        self.receive_response(io, first).await
     }
 
     /// Tells the card how much we accept per block (S(IFS request)).
@@ -65,7 +103,7 @@ impl T1State {
 
     /// Sends one APDU and returns the card's complete response.
     pub async fn transceive<IO: BlockIo>(&mut self, io: &mut IO, apdu: &[u8]) -> Result<Vec<u8>, T1Error<IO::Error>> {
-        let chunks: Vec<&[u8]> = if apdu.is_empty() { vec![&[][..]] } else { apdu.chunks(self.ifsc).collect() };
+        let chunks: Vec<&[u8]> = if apdu.is_empty() { vec![&[][..]] } else { apdu.chunks(self.send_size()).collect() };
         let last = chunks.len() - 1;
         let mut reply = None;
         for (i, chunk) in chunks.iter().enumerate() {
@@ -73,7 +111,17 @@ impl T1State {
             reply = Some(self.send_i_block(io, &block, i < last).await?);
             self.ns ^= 1;
         }
-        let mut current = reply.ok_or(T1Error::Protocol("empty APDU"))?;
+        let current = reply.ok_or(T1Error::Protocol("empty APDU"))?;
+        self.receive_response(io, current).await
+    }
+
+    /// Reads the card's response from its first block on: chained I-blocks acknowledged,
+    /// WTX and IFS requests answered, anything unexpected asked for again.
+    async fn receive_response<IO: BlockIo>(
+        &mut self,
+        io: &mut IO,
+        mut current: Block,
+    ) -> Result<Vec<u8>, T1Error<IO::Error>> {
         let mut response = Vec::new();
         let mut wtx = 0;
         let mut retries = 0;

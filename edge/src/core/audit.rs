@@ -8,8 +8,8 @@ use kofu_shared::MunicipalityCode;
 use kofu_shared::signing::signed_message;
 use sha2::{Digest, Sha256};
 
-/// Label of the hashed record bytes (docs/PROTOCOL.md, "Audit trail").
-pub const LABEL_AUDIT_RECORD: &str = "kofu/v1/audit-record";
+/// Label of the hashed record bytes (docs/PROTOCOL.md, "Audit records").
+pub use kofu_shared::signing::LABEL_AUDIT_RECORD;
 /// The hash before the first record.
 pub const GENESIS: [u8; 32] = [0; 32];
 

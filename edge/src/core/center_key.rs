@@ -4,8 +4,8 @@
 //! key's end, which municipal servers honour (docs/PROTOCOL.md "Center key rotation").
 
 use kofu_shared::Bytes;
-use kofu_shared::signing::{LABEL_CENTER_KEY_PROBE, center_key_endorsement_message, sha256, signed_message};
-use kofu_shared::wire::{CenterKeyEntry, parse_limited};
+use kofu_shared::signing::{center_key_endorsement_message, center_key_probe_message, sha256};
+use kofu_shared::wire::CenterKeyEntry;
 
 use super::config::CenterSigningKey;
 use super::verify::{CenterSigner, P256Key, Verifier};
@@ -72,8 +72,7 @@ pub async fn rotate_center_key<C: CenterSigner + Verifier, B: Backend>(
     body: &[u8],
     now_ms: u64,
 ) -> Result<Rotated, EdgeError> {
-    let request: RotationRequest =
-        parse_limited(body, MAX_ROTATION_BYTES).map_err(|_| EdgeError::Malformed("center key rotation"))?;
+    let request: RotationRequest = super::ops::ops_body(body, MAX_ROTATION_BYTES, "center key rotation")?;
     if request.retire_at < now_ms + MIN_OVERLAP_MS || request.retire_at > now_ms + MAX_OVERLAP_MS {
         return Err(EdgeError::Malformed("retire_at: 10 minutes to 90 days from now"));
     }
@@ -142,7 +141,7 @@ fn pairs<'a, C: CenterSigner + Verifier>(
     public: &'a P256Key,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + 'a>> {
     Box::pin(async move {
-        let probe = signed_message(LABEL_CENTER_KEY_PROBE, &[spki]);
+        let probe = center_key_probe_message(spki);
         match crypto.sign_center(key, &probe).await {
             Ok(signature) => crypto.ecdsa_p256(public, &probe, &signature).await.is_ok(),
             Err(_) => false,

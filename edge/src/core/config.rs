@@ -2,7 +2,7 @@
 
 use kofu_shared::Bytes;
 use kofu_shared::cert::ParsedCert;
-use kofu_shared::signing::signed_message;
+use kofu_shared::signing::{LABEL_AUDIT_KEY, signed_message};
 #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
 use p256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
@@ -88,8 +88,7 @@ impl EdgeConfig {
             .map(|(i, a)| RsaKey::anchor(&a.spki_der).map_err(|_| ConfigError::BadAnchor(i)))
             .collect::<Result<_, _>>()?;
         let center_key = CenterSigningKey::from_b64(center_key_b64)?;
-        let audit_key =
-            Zeroizing::new(Sha256::digest(signed_message("kofu/v1/audit-key", &[&center_key.pkcs8])).to_vec());
+        let audit_key = Zeroizing::new(Sha256::digest(signed_message(LABEL_AUDIT_KEY, &[&center_key.pkcs8])).to_vec());
         Ok(EdgeConfig {
             anchors,
             anchor_keys,

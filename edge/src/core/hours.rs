@@ -1,14 +1,9 @@
 //! Service hours in Japan time (DESIGN.md: 6:30–23:00 by default, closed 29 Dec – 3 Jan),
 //! set per municipality in the directory.
 
+use kofu_shared::jst::at as jst;
 use kofu_shared::wire::CertificateKind;
-use time::{Month, OffsetDateTime, UtcOffset, Weekday};
-
-fn jst(now_ms: u64) -> Option<OffsetDateTime> {
-    let offset = UtcOffset::from_hms(9, 0, 0).unwrap_or(UtcOffset::UTC);
-    let now = OffsetDateTime::from_unix_timestamp(i64::try_from(now_ms / 1000).unwrap_or(i64::MAX)).ok()?;
-    Some(now.to_offset(offset))
-}
+use time::{Month, Weekday};
 
 /// Days beyond the daily hours: dates a municipality is closed (its own holidays, system
 /// maintenance), and kinds it issues on weekdays only (as 戸籍 certificates often are).
@@ -94,7 +89,7 @@ mod tests {
     fn jst(year: i32, month: Month, day: u8, hour: u8, minute: u8) -> u64 {
         let date = time::Date::from_calendar_date(year, month, day).unwrap();
         let local = date.with_hms(hour, minute, 0).unwrap();
-        let at = local.assume_offset(UtcOffset::from_hms(9, 0, 0).unwrap());
+        let at = local.assume_offset(time::UtcOffset::from_hms(9, 0, 0).unwrap());
         (at.unix_timestamp() * 1000) as u64
     }
 

@@ -45,7 +45,8 @@ pub struct InspectionReport {
 }
 
 /// The report over `records` whose time is in `from_ms..=to_ms`; `store_of` maps kiosk
-/// ids to their stores. Ops records are not transactions and are left out.
+/// ids to their stores. Ops records, menus shown and household lists are neither issuances
+/// nor refusals and are left out; a refused menu is a refusal.
 pub fn inspect<'a>(
     records: impl IntoIterator<Item = &'a AuditRecord>,
     store_of: &HashMap<String, String>,
@@ -62,7 +63,8 @@ pub fn inspect<'a>(
     let mut refusals_by_card: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     for record in records {
         let e = &record.entry;
-        if e.step == "ops" || e.at_ms < from_ms || e.at_ms > to_ms {
+        let not_an_issuance = e.step == "ops" || matches!(e.outcome.as_str(), "menu" | "household_listed");
+        if not_an_issuance || e.at_ms < from_ms || e.at_ms > to_ms {
             continue;
         }
         let store = store_of.get(&e.kiosk_id).cloned().unwrap_or_default();
@@ -119,6 +121,9 @@ mod tests {
             entry("k2", "card_revoked", "c", 13),
             entry("k1", "not_served", "c", 14),
             entry("k1", "issued", "a", 999),
+            entry("k1", "household_listed", "c", 15),
+            AuditEntry { step: "menu".into(), card_tag: None, ..entry("k1", "menu", "", 16) },
+            AuditEntry { step: "menu".into(), card_tag: None, ..entry("k1", "card_revoked", "", 17) },
         ];
         let mut records = Vec::new();
         for e in entries {
@@ -128,9 +133,13 @@ mod tests {
         let stores = HashMap::from([("k1".to_owned(), "store A".to_owned()), ("k2".to_owned(), "store A".to_owned())]);
         let report = inspect(&records, &stores, 0, 100);
         let store = &report.stores["store A"];
-        assert_eq!((store.issued, store.refused["card_revoked"], store.refused["not_served"]), (2, 2, 1));
+        // Two issue refusals and one refused menu.
+        assert_eq!((store.issued, store.refused["card_revoked"], store.refused["not_served"]), (2, 3, 1));
         assert_eq!(report.municipalities["122319"].issued, 2);
         assert_eq!(report.repeated_refusals.keys().collect::<Vec<_>>(), ["c"]);
         assert_eq!(report.repeated_refusals["c"]["card_revoked"], 2);
+        // Menus shown and household lists are neither issuances nor refusals.
+        assert_eq!(store.refused.len(), 2, "{:?}", store.refused);
+        assert_eq!(report.repeated_refusals["c"].len(), 2);
     }
 }

@@ -3,11 +3,11 @@
 //! consumed only after the kiosk's signature proves the request is the kiosk's.
 
 use kofu_shared::cert::{CertError, KeyKind, ParsedCert};
-use kofu_shared::limits::{CHALLENGE_BYTES, MAX_BODY_BYTES, MAX_CARD_CERT_BYTES, MAX_DOCUMENT_BYTES};
+use kofu_shared::limits::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
 use kofu_shared::signing::{card_message, center_message, kiosk_message};
 use kofu_shared::wire::{
     CardStatus, CardStatusQuery, Forward, ForwardEnvelope, IssueEnvelope, IssueRequest, IssueResponse, MunicipalAnswer,
-    PROTOCOL_VERSION, is_kiosk_id, is_transaction_id, parse_limited,
+    PROTOCOL_VERSION, parse_limited,
 };
 use kofu_shared::{ApiError, ErrorCode, MunicipalityCode};
 
@@ -16,8 +16,6 @@ use super::challenge::parse_error;
 use super::verify::{CenterSigner, Check, P256Key, RsaKey, Verifier, VerifyError};
 use super::{Backend, ChallengeOutcome, EdgeConfig, EdgeError, KioskRecord, MunicipalityRecord};
 
-/// Most copies of one certificate in one transaction.
-pub const MAX_COPIES: u8 = 10;
 /// The card's key, past the key policy: RSA-2048 (JPKI today) or P-256.
 enum CardKey {
     Rsa(RsaKey),
@@ -150,31 +148,7 @@ pub fn parse_envelope(body: &[u8]) -> Result<IssueEnvelope, EdgeError> {
 
 pub fn parse_request(bytes: &[u8]) -> Result<IssueRequest, EdgeError> {
     let request: IssueRequest = parse_limited(bytes, MAX_BODY_BYTES).map_err(|_| EdgeError::Malformed("request"))?;
-    if request.version != PROTOCOL_VERSION {
-        return Err(EdgeError::Malformed("version"));
-    }
-    if !is_transaction_id(&request.transaction_id) {
-        return Err(EdgeError::Malformed("transaction_id"));
-    }
-    if !is_kiosk_id(&request.kiosk_id) {
-        return Err(EdgeError::Malformed("kiosk_id"));
-    }
-    if request.challenge.0.len() != CHALLENGE_BYTES {
-        return Err(EdgeError::Malformed("challenge"));
-    }
-    if !(1..=MAX_COPIES).contains(&request.certificate.copies) {
-        return Err(EdgeError::Malformed("copies"));
-    }
-    if !request.choice_fits() {
-        return Err(EdgeError::Malformed("options"));
-    }
-    if request.card_certificate.0.is_empty() || request.card_certificate.0.len() > MAX_CARD_CERT_BYTES {
-        return Err(EdgeError::Malformed("card_certificate"));
-    }
-    // The center cannot check the key is a point without HPKE; the municipality does.
-    if request.reply_key.0.len() != kofu_shared::seal::REPLY_KEY_BYTES {
-        return Err(EdgeError::Malformed("reply_key"));
-    }
+    request.check().map_err(|fault| EdgeError::Malformed(fault.field()))?;
     Ok(request)
 }
 

@@ -39,6 +39,8 @@ pub struct MemoryBackend {
     ops_requests: RefCell<HashMap<[u8; 32], u64>>,
     /// Center keys as rotations recorded them, oldest first.
     pub center_keys: RefCell<Vec<super::center_key::StoredCenterKey>>,
+    /// Set: the validation service fails so (down, timed out, garbage) — fault tests.
+    pub validation_fault: RefCell<Option<BackendError>>,
 }
 
 impl MemoryBackend {
@@ -56,6 +58,7 @@ impl MemoryBackend {
             transactions: RefCell::default(),
             ops_requests: RefCell::default(),
             center_keys: RefCell::default(),
+            validation_fault: RefCell::default(),
         }
     }
 }
@@ -124,6 +127,9 @@ impl Backend for MemoryBackend {
     }
 
     async fn card_status(&self, query: &CardStatusQuery) -> Result<CardStatusAnswer, BackendError> {
+        if let Some(fault) = self.validation_fault.borrow().clone() {
+            return Err(fault);
+        }
         let key = (query.issuer_sha256.0.clone(), query.card_serial.clone());
         Ok(self
             .cards

@@ -11,7 +11,7 @@ use super::audit::{ChainBreak, GENESIS, continue_chain};
 use super::verify::{P256Key, Verifier};
 use super::{Backend, EdgeError};
 
-pub const LABEL_OPS_REQUEST: &str = "kofu/v1/ops-request";
+pub use kofu_shared::signing::LABEL_OPS_REQUEST;
 /// How far an ops request's time may be from the center's clock.
 pub const OPS_WINDOW_MS: u64 = 300_000;
 /// Audit records read per page while verifying.
@@ -144,11 +144,36 @@ pub async fn verify_audit<B: Backend>(backend: &B) -> Result<AuditVerification, 
 /// Longest operator, store or municipality name accepted.
 const MAX_NAME: usize = 100;
 
+/// An ops body: over the body limit is `body_too_large`, as at every route (not only
+/// when the adapter is in front); anything else unreadable is `bad_request` naming `what`.
+pub(crate) fn ops_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    limit: usize,
+    what: &'static str,
+) -> Result<T, EdgeError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(EdgeError::BodyTooLarge);
+    }
+    parse_limited(body, limit).map_err(|_| EdgeError::Malformed(what))
+}
+
+/// A name shown to operators and residents (reports, the kiosk's menu): at most
+/// `MAX_NAME` characters, none that hide or reorder text (controls, bidi controls,
+/// zero-width characters, BOM, noncharacters).
+fn is_display_name(name: &str) -> bool {
+    name.chars().count() <= MAX_NAME
+        && !name.chars().any(|c| {
+            c.is_control()
+                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+                || matches!(c, '\u{061c}' | '\u{feff}' | '\u{fdd0}'..='\u{fdef}')
+                || (c as u32) & 0xfffe == 0xfffe
+        })
+}
+
 /// `POST /v1/ops/kiosks`: enroll a kiosk (or replace its key); it is active at once.
 pub async fn enroll_kiosk<B: Backend>(backend: &B, body: &[u8]) -> Result<String, EdgeError> {
-    let kiosk: super::KioskEnrollment =
-        parse_limited(body, MAX_BODY_BYTES).map_err(|_| EdgeError::Malformed("kiosk"))?;
-    if !is_kiosk_id(&kiosk.id) || kiosk.operator.chars().count() > MAX_NAME || kiosk.store.chars().count() > MAX_NAME {
+    let kiosk: super::KioskEnrollment = ops_body(body, MAX_BODY_BYTES, "kiosk")?;
+    if !is_kiosk_id(&kiosk.id) || !is_display_name(&kiosk.operator) || !is_display_name(&kiosk.store) {
         return Err(EdgeError::Malformed("kiosk"));
     }
     P256Key::from_bytes(&kiosk.public_key.0).map_err(|_| EdgeError::Malformed("public_key"))?;
@@ -164,7 +189,7 @@ struct KioskRevocation {
 
 /// `POST /v1/ops/kiosks/revoke`: the kiosk's next request is refused as unknown.
 pub async fn revoke_kiosk<B: Backend>(backend: &B, body: &[u8]) -> Result<String, EdgeError> {
-    let revocation: KioskRevocation = parse_limited(body, 4096).map_err(|_| EdgeError::Malformed("kiosk"))?;
+    let revocation: KioskRevocation = ops_body(body, 4096, "kiosk")?;
     match backend.revoke_kiosk(&revocation.id).await.map_err(EdgeError::Storage)? {
         true => Ok(revocation.id),
         false => Err(EdgeError::UnknownKiosk),
@@ -199,12 +224,11 @@ const MAX_FEE_YEN: u32 = 10_000;
 
 /// `POST /v1/ops/municipalities`: connect a municipality or change its entry.
 pub async fn register_municipality<B: Backend>(backend: &B, body: &[u8]) -> Result<MunicipalityCode, EdgeError> {
-    let m: MunicipalityRegistration =
-        parse_limited(body, MAX_BODY_BYTES).map_err(|_| EdgeError::Malformed("municipality"))?;
+    let m: MunicipalityRegistration = ops_body(body, MAX_BODY_BYTES, "municipality")?;
     // Municipal servers are reached over HTTPS; plain HTTP only on this machine (dev).
     let endpoint_ok =
         m.endpoint.len() <= 200 && (m.endpoint.starts_with("https://") || m.endpoint.starts_with("http://127.0.0.1:"));
-    if !endpoint_ok || m.name.is_empty() || m.name.chars().count() > MAX_NAME {
+    if !endpoint_ok || m.name.is_empty() || !is_display_name(&m.name) {
         return Err(EdgeError::Malformed("municipality"));
     }
     if m.open_minute > 1440 || m.close_minute > 1440 {

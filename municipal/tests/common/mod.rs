@@ -1,6 +1,8 @@
 //! Helpers shared by the municipal integration tests.
 #![allow(dead_code)]
 
+pub mod http;
+
 use futures_executor::block_on;
 use kofu_card::virtual_card::VirtualCard;
 use kofu_card::{Jpki, Pin};
@@ -99,6 +101,29 @@ pub fn forward_with_key(
         let envelope = ForwardEnvelope { forward: forward_bytes.into(), attestation: attestation.into() };
         (request, serde_json::to_vec(&envelope).unwrap())
     })
+}
+
+/// What the center sends when `kiosk_id` reports `outcome` for `transaction_id`, signed with `center_key`.
+pub fn outcome_forward(center_key: &str, transaction_id: &str, kiosk_id: &str, outcome: PrintOutcome) -> Vec<u8> {
+    let report = OutcomeReport {
+        version: 1,
+        transaction_id: transaction_id.into(),
+        kiosk_id: kiosk_id.into(),
+        document_serial: String::new(),
+        outcome,
+        reported_at: 0,
+    };
+    let forward = OutcomeForward {
+        version: 1,
+        report: serde_json::to_vec(&report).unwrap().into(),
+        kiosk_signature: vec![0; 64].into(),
+        municipality: MunicipalityCode::parse("122319").unwrap(),
+        verified_at: 0,
+    };
+    let forward = serde_json::to_vec(&forward).unwrap();
+    let key = p256_signing_key(&fixture(center_key)).unwrap();
+    let attestation = p256_sign(&key, &center_outcome_message(&forward)).to_vec();
+    serde_json::to_vec(&ForwardEnvelope { forward: forward.into(), attestation: attestation.into() }).unwrap()
 }
 
 /// Where a test's database lives; removed on drop.

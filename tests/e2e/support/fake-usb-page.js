@@ -57,9 +57,14 @@
       }
       if (this.gone || !this.opened) fail('NetworkError');
       counts.in += 1;
-      const answer = await call('in', length);
-      if (answer === 'none') return { status: 'stall' };
-      return { status: 'ok', data: new DataView(fromHex(answer).buffer) };
+      for (;;) {
+        const answer = await call('in', length);
+        if (answer === 'none') return { status: 'stall' };
+        // A PIN-pad reader waiting for the keypad: the transfer stays pending, as on USB.
+        if (answer !== 'wait') return { status: 'ok', data: new DataView(fromHex(answer).buffer) };
+        await sleep(50);
+        if (this.gone || !this.opened) fail('NetworkError');
+      }
     },
   };
 

@@ -41,8 +41,8 @@ async function warmUp(browser) {
 
 /// A fresh kiosk page. `printing`: the kiosk's own window.print() does nothing (it would
 /// hold the page's print job), so the test can print to PDF itself.
-export async function kioskPage(browser, { printing = false } = {}) {
-  const context = await browser.newContext({ locale: 'ja-JP' });
+export async function kioskPage(browser, { printing = false, viewport = { width: 1280, height: 800 } } = {}) {
+  const context = await browser.newContext({ locale: 'ja-JP', viewport });
   if (printing) await context.addInitScript(() => { window.print = () => {}; });
   const page = await context.newPage();
   const edgeRequests = [];

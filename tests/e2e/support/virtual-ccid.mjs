@@ -29,6 +29,19 @@ export class VirtualCcid {
   removeCard() { return this.request('remove'); }
   async pinVerifications() { return Number(await this.request('verifications')); }
 
+  /** Message sizes the reader saw, and how many it refused for exceeding its limit. */
+  async traffic() {
+    const [longestIn, longestOut, overLimit, commandParts, answerParts] = (await this.request('traffic')).split(' ').map(Number);
+    return { longestIn, longestOut, overLimit, commandParts, answerParts };
+  }
+
+  /** PIN-pad profile: whether the reader is waiting for keys on its keypad. */
+  async padWaiting() { return (await this.request('padwaiting')) === 'yes'; }
+  /** PIN-pad profile: the resident types `digits` and OK, presses Cancel, or walks away. */
+  padDigits(digits) { return this.request('pad', digits); }
+  padCancel() { return this.request('pad', 'cancel'); }
+  padTimeout() { return this.request('pad', 'timeout'); }
+
   /** Installs the fake navigator.usb in `context`'s pages, backed by this reader. */
   async attach(context, options = {}) {
     await context.exposeBinding('__kofuUsb', (_source, op, arg) => this.request(op, arg));

@@ -1,41 +1,37 @@
 //! A virtual CCID reader with a virtual card, driven line by line over stdin/stdout, so the
 //! browser tests' fake `navigator.usb` reaches the same reader the native tests use. TEST-ONLY.
 //!
-//! Usage: `virtual-ccid <extended|short|tpdu-t1|tpdu-t0> <card key.der> <card cert.der>`.
+//! Usage: `virtual-ccid <profile> <card key.der> <card cert.der>`, the profile one of
+//! `ReaderProfile::ALL` (card/src/ccid/virtual_reader/profiles.rs): extended, extended-271,
+//! extended-522, short, tpdu-t1, tpdu-t0, tpdu-263, pinpad, descriptor-ff.
 //! Requests (one per line) and answers:
-//!   `config` → configuration descriptor hex · `out <hex>` → `ok` · `in <max>` → hex or `none`
+//!   `config` → configuration descriptor hex · `out <hex>` → `ok`
+//!   `in <max>` → hex, `wait` (a PIN-pad entry is pending: nothing to read yet, ask again
+//!   later, as a real bulk-IN stays pending) or `none` (nothing will come: a stall)
 //!   `int` → NotifySlotChange hex or `none` · `insert` / `remove` → `ok`
-//!   `verifications` → how many VERIFY-with-PIN the card has executed.
+//!   `verifications` → how many VERIFY-with-PIN the card has executed
+//!   `traffic` → `longest_in longest_out over_limit command_parts answer_parts`: message
+//!   sizes seen and how many were refused for exceeding the reader's limit.
+//!
+//! The PIN pad (profile `pinpad`), for browser tests of secure PIN entry: when the kiosk
+//! calls `verify_on_reader_pinpad`, the reader holds the `PC_to_RDR_Secure` until the test
+//! acts on its keypad, and the page's bulk-IN waits meanwhile.
+//!   `padwaiting` → `yes` while the reader waits for keys, else `no`
+//!   `pad <digits>` (e.g. `pad 1234`, then OK) · `pad cancel` · `pad timeout` → `ok`; an
+//!   act given before the reader waits is kept for the next entry.
+//!   The digits go from the test to the virtual reader only: the page never sees them.
 
 use std::io::{BufRead, Write};
 
 use futures_executor::block_on;
 use kofu_card::ccid::BulkPipe;
-use kofu_card::ccid::ExchangeLevel;
-use kofu_card::ccid::virtual_reader::VirtualCcidReader;
+use kofu_card::ccid::virtual_reader::{KeypadEntry, ReaderProfile, VirtualCcidReader};
 use kofu_card::virtual_card::VirtualCard;
 
 fn reader(profile: &str, key: &[u8], cert: &[u8]) -> Result<VirtualCcidReader, String> {
     let card = VirtualCard::new(key, cert, b"1234").map_err(|_| "unusable card key".to_owned())?;
-    Ok(match profile {
-        "extended" => VirtualCcidReader::new(card, ExchangeLevel::ExtendedApdu),
-        "short" => {
-            let mut r = VirtualCcidReader::new(card, ExchangeLevel::ShortApdu);
-            r.short_chunk = 100;
-            r
-        }
-        // Like the SCR3310: TPDU level, parameters set by the host, a card that asks for
-        // more time and takes small blocks, so chaining and WTX run in the browser too.
-        "tpdu-t1" => {
-            let mut r = VirtualCcidReader::new(card, ExchangeLevel::Tpdu).without_automatic_parameters().with_ifsc(64);
-            r.t1_mut().wtx_per_answer = 1;
-            r.time_extensions = 1;
-            r.transfer_size = 64;
-            r
-        }
-        "tpdu-t0" => VirtualCcidReader::new(card, ExchangeLevel::Tpdu).t0_card(),
-        other => return Err(format!("unknown profile {other}")),
-    })
+    let profile = ReaderProfile::from_name(profile).ok_or_else(|| format!("unknown profile {profile}"))?;
+    Ok(profile.build(card))
 }
 
 fn answer(reader: &mut VirtualCcidReader, line: &str) -> String {
@@ -49,6 +45,7 @@ fn answer(reader: &mut VirtualCcidReader, line: &str) -> String {
             },
             Err(_) => "error bad hex".into(),
         },
+        "in" if reader.awaiting_entry() => "wait".into(),
         "in" => match block_on(reader.receive(arg.parse().unwrap_or(65_544))) {
             Ok(bytes) => hex::encode(bytes),
             Err(_) => "none".into(),
@@ -63,6 +60,25 @@ fn answer(reader: &mut VirtualCcidReader, line: &str) -> String {
             "ok".into()
         }
         "verifications" => reader.card().pin_verifications().to_string(),
+        "traffic" => {
+            let t = reader.traffic();
+            format!("{} {} {} {} {}", t.longest_in, t.longest_out, t.over_limit, t.command_parts, t.answer_parts)
+        }
+        "padwaiting" => if reader.awaiting_entry() { "yes" } else { "no" }.into(),
+        "pad" => {
+            let entry = match arg {
+                "cancel" => Some(KeypadEntry::Cancel),
+                "timeout" => Some(KeypadEntry::Timeout),
+                digits => KeypadEntry::digits(digits),
+            };
+            match entry {
+                Some(entry) => {
+                    reader.press(entry);
+                    "ok".into()
+                }
+                None => "error pad takes digits, cancel or timeout".into(),
+            }
+        }
         _ => "error unknown request".into(),
     }
 }
@@ -70,7 +86,8 @@ fn answer(reader: &mut VirtualCcidReader, line: &str) -> String {
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
     let [_, profile, key, cert] = args.as_slice() else {
-        return Err("usage: virtual-ccid <extended|short|tpdu-t1|tpdu-t0> <key.der> <cert.der>".into());
+        let names: Vec<&str> = ReaderProfile::ALL.iter().map(|p| p.name()).collect();
+        return Err(format!("usage: virtual-ccid <{}> <key.der> <cert.der>", names.join("|")));
     };
     let read = |p: &str| std::fs::read(p).map_err(|e| format!("{p}: {e}"));
     let mut reader = reader(profile, &read(key)?, &read(cert)?)?;

@@ -1,0 +1,2 @@
+pub mod doc_fields;
+pub mod doc_vectors;
