@@ -3,11 +3,8 @@
 //! leave out: requests are checked through the very functions the routes call.
 
 mod common;
-#[path = "../../shared/tests/support/doc_fields.rs"]
-mod doc_fields;
 
 use common::*;
-use doc_fields::Table;
 use futures_executor::block_on;
 use kofu_edge::core::KioskEnrollment;
 use kofu_edge::core::center_key::{MIN_OVERLAP_MS, Rotated, rotate_center_key};
@@ -15,6 +12,7 @@ use kofu_edge::core::inspection::{Counts, InspectionReport};
 use kofu_edge::core::ops::{AuditVerification, ExportedRecord, register_municipality};
 use kofu_edge::core::verify::RustCrypto;
 use kofu_shared::Bytes;
+use kofu_shared::doc_check::fields::{self as doc_fields, Table};
 use serde_json::{Value, json};
 
 const PROTOCOL: &str = include_str!("../../docs/PROTOCOL.md");

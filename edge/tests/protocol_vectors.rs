@@ -3,13 +3,11 @@
 //! byte string the document's table describes (`kofu_shared::protocol::SIGNED_MESSAGES`,
 //! from which that table is written) is exactly what the code that builds it builds.
 
-#[path = "../../shared/tests/support/doc_vectors.rs"]
-mod doc_vectors;
-
 use kofu_edge::core::EdgeConfig;
 use kofu_edge::core::audit::{AuditEntry, GENESIS, card_tag, record_hash};
 use kofu_edge::core::ops::ops_message;
 use kofu_shared::Bytes;
+use kofu_shared::doc_check::vectors as doc_vectors;
 use kofu_shared::protocol::SIGNED_MESSAGES;
 use kofu_shared::signing::*;
 

@@ -6,6 +6,8 @@ pub mod b64;
 #[cfg(feature = "x509")]
 pub mod cert;
 pub mod certificate;
+#[cfg(feature = "test-support")]
+pub mod doc_check;
 pub mod errors;
 #[cfg(feature = "test-support")]
 pub mod hostile;

@@ -1,13 +1,11 @@
 //! docs/PROTOCOL.md's field tables (those marked `fields shared/tests/protocol_fields.rs`)
 //! name exactly the fields the wire types send, and say rightly which may be left out
-//! (support/doc_fields.rs). Each sample sets every optional field, so each is sent.
+//! (kofu_shared::doc_check::fields). Each sample sets every optional field, so each is sent.
 
-mod support;
-
+use kofu_shared::doc_check::fields::{self as doc_fields, Table};
 use kofu_shared::wire::*;
 use kofu_shared::{ApiError, Bytes, MunicipalityCode};
 use serde_json::Value;
-use support::doc_fields::{self, Table};
 
 const PROTOCOL: &str = include_str!("../../docs/PROTOCOL.md");
 const CHECKER: &str = "shared/tests/protocol_fields.rs";

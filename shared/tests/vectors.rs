@@ -2,11 +2,9 @@
 //! tagged `vectors shared/tests/vectors.rs` equals the value computed here, every value
 //! computed here is in such a block, and no vector block is left without a test that checks it.
 
-mod support;
-
 use kofu_shared::MunicipalityCode;
+use kofu_shared::doc_check::vectors as doc_vectors;
 use kofu_shared::signing::*;
-use support::doc_vectors;
 
 const PROTOCOL: &str = include_str!("../../docs/PROTOCOL.md");
 const KIOSK_KEY: &[u8] = include_bytes!("../../fixtures/test-only/kiosk-dev-001.key.der");

@@ -26,6 +26,14 @@ fn fuzz_command() -> Command {
     let mut cmd = Command::new("cargo");
     // cargo-fuzz passes -Z sanitizer flags; this machine has one (stable) toolchain.
     cmd.env("RUSTC_BOOTSTRAP", "1").arg("fuzz");
+    // The workspace's release profile is the deployed one (fat LTO, one codegen unit): slow
+    // to build and without the line numbers a crash report wants.
+    cmd.envs([
+        ("CARGO_PROFILE_RELEASE_LTO", "false"),
+        ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+        ("CARGO_PROFILE_RELEASE_DEBUG", "1"),
+        ("CARGO_PROFILE_RELEASE_STRIP", "none"),
+    ]);
     cmd
 }
 

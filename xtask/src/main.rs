@@ -86,7 +86,7 @@ fn clippy(args: &[&str]) -> Result {
 fn test() -> Result {
     tools::ensure(tools::Need::All)?;
     run(Command::new("cargo").args(["fmt", "--all", "--check"]))?;
-    clippy(&["--workspace", "--all-targets", "--features", "kofu-app/dev"])?;
+    clippy(&["--workspace", "--exclude", "kofu-fuzz", "--all-targets", "--features", "kofu-app/dev"])?;
     clippy(&[
         "-p",
         "kofu-app",
@@ -105,7 +105,7 @@ fn test() -> Result {
     clippy(&["-p", "kofu-edge", "--target", "wasm32-unknown-unknown"])?;
     // The release kiosk build (no virtual card) must compile and lint clean too.
     clippy(&["-p", "kofu-app", "-p", "kofu-operator", "--target", "wasm32-unknown-unknown"])?;
-    run(Command::new("cargo").args(["test", "--workspace", "--exclude", "kofu-tests"]))?;
+    run(Command::new("cargo").args(["test", "--workspace", "--exclude", "kofu-tests", "--exclude", "kofu-fuzz"]))?;
     // The municipal server's tests once more, on PostgreSQL instead of SQLite.
     {
         let log = root().join(".kofu/postgres-unit.log");

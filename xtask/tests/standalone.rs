@@ -68,9 +68,10 @@ fn no_tracked_file_points_outside_the_checkout() {
                 escapes.push(format!("{}: {relative}", file.strip_prefix(root()).unwrap_or(&file).display()));
             }
         }
-        // Where this repository's own checkouts sat beside the team's notes (spelled in
-        // two parts so this file does not find itself).
-        for outside in [concat!("/work", "/shared"), concat!("/work", "/main")] {
+        // Where this repository's own checkouts sat beside the team's notes, and the notes
+        // folder by its relative name, even where it would resolve inside (spelled in two
+        // parts so this file does not find itself).
+        for outside in [concat!("/work", "/shared"), concat!("/work", "/main"), concat!("..", "/shared")] {
             if text.contains(outside) {
                 escapes.push(format!("{}: {outside}", file.strip_prefix(root()).unwrap_or(&file).display()));
             }

@@ -2,9 +2,7 @@
 //! that checks it (```` ```vectors shared/tests/vectors.rs ````), one `name: value` per
 //! line. A vector-shaped block without a tag, a tag no test answers to, a name twice, or a
 //! name its test does not compute (or the reverse) is an error, so no vector goes unchecked.
-//! Shared by shared/tests/vectors.rs and edge/tests/protocol_vectors.rs (`#[path]`).
-
-#![allow(dead_code)]
+//! Used by shared/tests/vectors.rs and edge/tests/protocol_vectors.rs.
 
 /// The test files that check vector blocks.
 pub const CHECKERS: &[&str] = &["shared/tests/vectors.rs", "edge/tests/protocol_vectors.rs"];

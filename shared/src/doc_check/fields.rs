@@ -5,9 +5,7 @@
 //! compares the names with what the type serializes, both ways, and that leaving each field
 //! out fails to parse exactly when the table says it is required. A field table without a
 //! marker, or a marker no checker answers to, is an error.
-//! Shared by shared/tests/protocol_fields.rs and edge/tests/protocol_fields.rs (`#[path]`).
-
-#![allow(dead_code)]
+//! Used by shared/tests/protocol_fields.rs and edge/tests/protocol_fields.rs.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

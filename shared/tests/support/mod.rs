@@ -1,2 +1,0 @@
-pub mod doc_fields;
-pub mod doc_vectors;
