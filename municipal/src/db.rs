@@ -171,7 +171,9 @@ impl Db {
         state: &str,
     ) -> Result<Option<String>, DbError> {
         self.execute(
-            "UPDATE issuances SET state = ?3 WHERE transaction_id = ?1 AND kiosk_id = ?2 AND state = 'issued'",
+            // A lapsed entry (no outcome within the window) is still settled by a late report.
+            "UPDATE issuances SET state = ?3 WHERE transaction_id = ?1 AND kiosk_id = ?2 \
+             AND state IN ('issued', 'lapsed')",
             params![transaction_id, kiosk_id, state],
         )?;
         self.query_row(

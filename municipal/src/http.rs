@@ -101,17 +101,17 @@ fn answer<T: serde::Serialize>(
 }
 
 async fn issue(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let now = now_ms();
     answer(body, |b| handle_issue(&state.municipality, &state.db, b, now).map_err(|e| e.to_api_error()))
 }
 
 async fn outcome(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let now = now_ms();
     answer(body, |b| handle_outcome(&state.municipality, &state.db, b, now).map_err(|e| e.to_api_error()))
 }
 
 async fn validation(State(state): State<Arc<AppState>>, body: Result<Bytes, BytesRejection>) -> Response {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let now = now_ms();
     answer(body, |b| {
         card_status(&state.db, b, now).map_err(|e| match e {
             ValidationError::Malformed => ApiError::new(ErrorCode::BadRequest, "malformed query"),
@@ -135,4 +135,9 @@ fn error(body: ApiError) -> Response {
         response.headers_mut().insert("x-kofu-error", value);
     }
     response
+}
+
+/// The wall clock in Unix ms (0 before 1970, which no real clock reads).
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

@@ -9,6 +9,7 @@ pub mod eligibility;
 pub mod http;
 pub mod issue;
 pub mod outcome;
+pub mod reconcile;
 pub mod seed;
 pub mod validation;
 

@@ -44,6 +44,10 @@ enum Command {
         center_keys_url: Option<String>,
         #[arg(long, default_value_t = 60_000)]
         center_keys_poll_ms: u64,
+        /// How long an issued document may wait for its print outcome before its register
+        /// entry lapses (not charged; a late report still settles it).
+        #[arg(long, default_value_t = kofu_municipal::reconcile::OUTCOME_WINDOW_MS)]
+        outcome_window_ms: u64,
     },
     /// Create the database and load a fictional town (TEST ONLY): 122319 印西市 or 131016 千代田区.
     SeedDev {
@@ -77,7 +81,17 @@ fn run(cli: Cli) -> Result<(), String> {
             eprintln!("seeded {count} fictional residents of {code}");
             Ok(())
         }
-        Command::Serve { listen, db, code, name, key, center_key, center_keys_url, center_keys_poll_ms } => {
+        Command::Serve {
+            listen,
+            db,
+            code,
+            name,
+            key,
+            center_key,
+            center_keys_url,
+            center_keys_poll_ms,
+            outcome_window_ms,
+        } => {
             let code = MunicipalityCode::parse(&code).map_err(|e| e.to_string())?;
             let key = std::fs::read(&key).map_err(|e| format!("reading {key}: {e}"))?;
             let signing_key = p256_signing_key(&key).map_err(|e| format!("municipal key: {e}"))?;
@@ -89,6 +103,12 @@ fn run(cli: Cli) -> Result<(), String> {
                 let state = Arc::clone(&state);
                 let every = std::time::Duration::from_millis(center_keys_poll_ms.max(100));
                 std::thread::spawn(move || kofu_municipal::center_keys::poll(&state.municipality, &url, every));
+            }
+            {
+                let state = Arc::clone(&state);
+                // A tenth of the window: an entry lapses at most 10% late.
+                let every = std::time::Duration::from_millis((outcome_window_ms / 10).clamp(100, 60_000));
+                std::thread::spawn(move || kofu_municipal::reconcile::sweep(state, outcome_window_ms, every));
             }
             let runtime =
                 tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())?;
