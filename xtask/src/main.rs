@@ -1,4 +1,4 @@
-//! `cargo xtask setup|dev|test|bench|fuzz|protocol-doc`. Installs what is missing (from crates.io, npm and
+//! `cargo xtask setup|dev|test|bench|soak|fuzz|protocol-doc`. Installs what is missing (from crates.io, npm and
 //! Debian only), builds every part, runs the local stack on 127.0.0.1, runs every test.
 
 mod bench;
@@ -10,6 +10,7 @@ mod ops;
 mod postgres;
 mod privacy;
 mod protocol_doc;
+mod soak;
 mod stack;
 mod tools;
 
@@ -30,13 +31,14 @@ fn main() -> ExitCode {
         Some("deploy") => deploy::deploy(&args[1..]),
         Some("ops") => ops::ops(&args[1..]),
         Some("protocol-doc") => protocol_doc::protocol_doc(),
+        Some("soak") => soak::soak(&args[1..]),
         Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
             None => fuzz::fuzz(fuzz::DEFAULT_SECONDS),
             Some(Ok(seconds)) => fuzz::fuzz(seconds),
             Some(Err(_)) => Err(String::from("usage: cargo xtask fuzz [seconds per target]")),
         },
         _ => Err(String::from(
-            "usage: cargo xtask setup|dev|test|e2e [file…] [--repeat N]|stack-tests [filter]|bench|fuzz [seconds]|deploy --env <staging|production> [--dry-run]|protocol-doc",
+            "usage: cargo xtask setup|dev|test|e2e [file…] [--repeat N]|stack-tests [filter]|soak [--kiosks N] [--issuances M] [--seconds S]|bench|fuzz [seconds]|deploy --env <staging|production> [--dry-run]|protocol-doc",
         )),
     };
     match outcome {
@@ -119,7 +121,9 @@ fn test() -> Result {
     let stack = test_stack()?;
     let env = stack.env();
     let stack_tests = run(Command::new("cargo").args(["test", "-p", "kofu-tests"]).envs(env.clone()));
-    let browser_tests = stack_tests.and_then(|()| run(Command::new("node").args(["--test", "tests/e2e/"]).envs(env)));
+    // A small soak: kiosks in bursts, swapped answers, lost reports, duplicates.
+    let soaked = stack_tests.and_then(|()| soak::against(&stack, soak::SMALL, &stack.dir.join("soak.md")));
+    let browser_tests = soaked.and_then(|()| run(Command::new("node").args(["--test", "tests/e2e/"]).envs(env)));
     let dir = stack.dir.clone();
     drop(stack);
     browser_tests?;
@@ -136,7 +140,17 @@ fn test_stack() -> Result<stack::Stack> {
 /// The virtual CCID reader behind the browser tests' fake navigator.usb, and the
 /// deliberately broken municipal server in front of 千代田区.
 fn build_test_bins() -> Result {
-    run(Command::new("cargo").args(["build", "-p", "kofu-tests", "--bin", "virtual-ccid", "--bin", "broken-municipal"]))
+    run(Command::new("cargo").args([
+        "build",
+        "-p",
+        "kofu-tests",
+        "--bin",
+        "virtual-ccid",
+        "--bin",
+        "broken-municipal",
+        "--bin",
+        "soak",
+    ]))
 }
 
 /// `cargo xtask stack-tests [FILTER]`: only `tests/tests/*.rs` (the kiosk's session code

@@ -80,7 +80,13 @@ pub struct Stack {
     /// Tests: 千代田区's database, so the browser tests run one town on each engine.
     /// Dropped after the children are stopped.
     postgres: Option<postgres::Cluster>,
+    /// Each town's database (SQLite file or PostgreSQL URL), for tests that read the register.
+    registers: Vec<(&'static str, String)>,
 }
+
+/// Tests: how long an issued document waits for its outcome before the register entry
+/// lapses. Short, so the soak sees lost reports reconciled; long past any one test's wait.
+const TEST_OUTCOME_WINDOW_MS: u64 = 30_000;
 
 fn fixture(name: &str) -> PathBuf {
     root().join("fixtures/test-only").join(name)
@@ -115,6 +121,7 @@ impl Stack {
             mode,
             children: Vec::new(),
             postgres: None,
+            registers: Vec::new(),
         };
         for port in [ports.app, ports.edge, ports.municipal, ports.chiyoda(), ports.broken()] {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -134,6 +141,7 @@ impl Stack {
             stack.dir.join("municipal-131016.sqlite").display().to_string()
         };
         stack.start_municipal("131016", "千代田区", ports.chiyoda(), &chiyoda_db, ports.edge)?;
+        stack.registers = vec![("122319", inzai_db), ("131016", chiyoda_db)];
         if mode == Mode::Test {
             stack.start_broken_municipal(&ports)?;
         }
@@ -163,6 +171,9 @@ impl Stack {
             .arg(fixture(&format!("municipal-{code}.key.der")))
             .arg("--center-key")
             .arg(fixture("center.pub.der"));
+        if self.mode == Mode::Test {
+            cmd.args(["--outcome-window-ms", &TEST_OUTCOME_WINDOW_MS.to_string()]);
+        }
         if code == "131016" {
             cmd.args(["--center-keys-url", &format!("http://127.0.0.1:{edge}/v1/center-keys")]);
             cmd.args(["--center-keys-poll-ms", "500"]);
@@ -283,7 +294,7 @@ impl Stack {
 
     /// Environment for test processes.
     pub fn env(&self) -> Vec<(String, String)> {
-        vec![
+        let mut env = vec![
             ("KOFU_APP_URL".into(), self.app_url.clone()),
             ("KOFU_EDGE_URL".into(), self.edge_url.clone()),
             ("KOFU_MUNICIPAL_URL".into(), self.municipal_url.clone()),
@@ -297,7 +308,10 @@ impl Stack {
             // For tests that inspect or alter the edge's local D1 (the audit trail).
             ("KOFU_EDGE_STATE".into(), self.dir.join("wrangler-state").display().to_string()),
             ("KOFU_WRANGLER".into(), tools::node_bin("wrangler").display().to_string()),
-        ]
+            ("KOFU_OUTCOME_WINDOW_MS".into(), TEST_OUTCOME_WINDOW_MS.to_string()),
+        ];
+        env.extend(self.registers.iter().map(|(code, db)| (format!("KOFU_REGISTER_{code}"), db.clone())));
+        env
     }
 
     /// Blocks until Ctrl-C or SIGTERM; the caller then drops the stack, stopping every child.

@@ -7,8 +7,11 @@
 //! document) or `misbind` (a validly signed document bound to the previous transaction,
 //! sealed to this one's key), or `attested-by:KEY` (pass on only forwards whose center
 //! attestation verifies under KEY, base64url SPKI; refuse others as the municipal server
-//! would: the stack test of a center-key rotation sees which key signs). Every other
-//! request goes to the upstream unchanged.
+//! would: the stack test of a center-key rotation sees which key signs), or `chaos` (the
+//! soak's: of every three issue requests one is honest, one replayed, one misbound, as far
+//! as an earlier honest answer allows). `GET /_stats` counts what it did since the mode was
+//! set: `{"honest":…,"replayed":…,"misbound":…}`. Every other request goes to the upstream
+//! unchanged.
 
 use std::io::Read;
 use std::sync::Mutex;
@@ -29,6 +32,16 @@ struct State {
     mode: String,
     /// The last honest answer and the request it answered.
     previous: Option<(Vec<u8>, IssueRequest)>,
+    /// Issue requests seen in this mode.
+    seen: u64,
+    stats: Stats,
+}
+
+#[derive(Default, Clone, Copy, serde::Serialize)]
+struct Stats {
+    honest: u64,
+    replayed: u64,
+    misbound: u64,
 }
 
 fn main() {
@@ -45,7 +58,7 @@ fn main() {
         eprintln!("broken-municipal: bind {listen}: {e}");
         std::process::exit(1);
     });
-    let state = Mutex::new(State { mode: "honest".into(), previous: None });
+    let state = Mutex::new(State { mode: "honest".into(), ..State::default() });
     eprintln!("broken-municipal listening on http://{listen} (TEST ONLY)");
     for mut request in server.incoming_requests() {
         let mut body = Vec::new();
@@ -57,10 +70,14 @@ fn main() {
             "/_mode" => {
                 let mode = String::from_utf8_lossy(&body).trim().to_owned();
                 if let Ok(mut s) = state.lock() {
-                    s.mode = mode;
+                    *s = State { mode, previous: s.previous.take(), ..State::default() };
                 }
                 (200, b"ok".to_vec())
             }
+            "/_stats" => match state.lock() {
+                Ok(s) => (200, serde_json::to_vec(&s.stats).unwrap_or_default()),
+                Err(_) => (500, b"{}".to_vec()),
+            },
             "/v1/issue" => issue(&state, upstream, &key, &body),
             _ => forward(upstream, &url, &body, request.method() == &tiny_http::Method::Post),
         };
@@ -98,7 +115,16 @@ fn request_of(body: &[u8]) -> Option<IssueRequest> {
 
 fn issue(state: &Mutex<State>, upstream: &str, key: &SigningKey, body: &[u8]) -> (u16, Vec<u8>) {
     let (mode, previous) = match state.lock() {
-        Ok(s) => (s.mode.clone(), s.previous.clone()),
+        Ok(mut s) => {
+            s.seen += 1;
+            let mode = match (s.mode.as_str(), s.seen % 3) {
+                ("chaos", 1) => "replay".to_owned(),
+                ("chaos", 2) => "misbind".to_owned(),
+                ("chaos", _) => "honest".to_owned(),
+                (mode, _) => mode.to_owned(),
+            };
+            (mode, s.previous.clone())
+        }
         Err(_) => return (500, b"{}".to_vec()),
     };
     let request = request_of(body);
@@ -108,13 +134,25 @@ fn issue(state: &Mutex<State>, upstream: &str, key: &SigningKey, body: &[u8]) ->
         let refusal = ApiError::new(ErrorCode::AttestationInvalid, "attestation does not verify");
         return (401, serde_json::to_vec(&refusal).unwrap_or_default());
     }
+    let count = |field: fn(&mut Stats) -> &mut u64| {
+        if let Ok(mut s) = state.lock() {
+            *field(&mut s.stats) += 1;
+        }
+    };
     match (mode.as_str(), previous, request) {
-        ("replay", Some((answer, _)), _) => (200, answer),
-        ("misbind", Some((_, earlier)), Some(current)) => (200, misbound(key, &earlier, &current)),
+        ("replay", Some((answer, _)), _) => {
+            count(|s| &mut s.replayed);
+            (200, answer)
+        }
+        ("misbind", Some((_, earlier)), Some(current)) => {
+            count(|s| &mut s.misbound);
+            (200, misbound(key, &earlier, &current))
+        }
         _ => {
             let (status, answer) = forward(upstream, "/v1/issue", body, true);
             if let (200, Some(request), Ok(mut s)) = (status, request_of(body), state.lock()) {
                 s.previous = Some((answer.clone(), request));
+                s.stats.honest += 1;
             }
             (status, answer)
         }
