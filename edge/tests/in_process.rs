@@ -151,8 +151,11 @@ impl Center {
 
 impl EdgeApi for Center {
     async fn challenge(&self, kiosk_id: &str) -> Result<ChallengeResponse, EdgeCallError> {
-        let mut n = self.nonces.borrow_mut();
-        *n += 1;
+        let n = {
+            let mut n = self.nonces.borrow_mut();
+            *n += 1;
+            *n
+        };
         let mut nonce = [0u8; 32];
         nonce[..8].copy_from_slice(&n.to_be_bytes());
         let body = serde_json::to_vec(&ChallengeRequest { kiosk_id: kiosk_id.into() }).unwrap();
