@@ -19,7 +19,7 @@ use kofu_edge::core::{BackendError, EdgeConfig, HttpAnswer, KioskRecord, Municip
 use kofu_municipal::db::{Db, Param};
 use kofu_municipal::seed::seed_town;
 use kofu_municipal::{CenterKey, Municipality};
-use kofu_shared::cert::ParsedCert;
+use kofu_shared::x509::ParsedCert;
 use kofu_shared::kiosk::DocumentError;
 use kofu_shared::signing::{p256_public_key, p256_signing_key};
 use kofu_shared::wire::*;

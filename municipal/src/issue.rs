@@ -1,7 +1,7 @@
 //! `POST /v1/issue`: verify the center's attestation over the exact bytes received, find
 //! the resident, sign a document bound to the transaction, record it once.
 
-use kofu_shared::cert::ParsedCert;
+use kofu_shared::x509::ParsedCert;
 use kofu_shared::kiosk::expected_binding;
 use kofu_shared::limits::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
 use kofu_shared::seal::seal;

@@ -7,7 +7,7 @@ mod common;
 
 use common::http::{Answer, DEADLINE, Server, send, send_with, serve};
 use common::{fixture, forward, outcome_forward, setup};
-use kofu_shared::cert::ParsedCert;
+use kofu_shared::x509::ParsedCert;
 use kofu_shared::hostile::{self, MARKER};
 use kofu_shared::limits::MAX_BODY_BYTES;
 use kofu_shared::signing::{center_message, center_outcome_message, p256_sign, p256_signing_key};

@@ -7,7 +7,7 @@ use kofu_municipal::CenterKey;
 use kofu_municipal::issue::{MunicipalError, handle_issue};
 use kofu_municipal::validation::card_status;
 use kofu_shared::ErrorCode;
-use kofu_shared::cert::ParsedCert;
+use kofu_shared::x509::ParsedCert;
 use kofu_shared::kiosk::expected_binding;
 use kofu_shared::seal::ReplyKey;
 use kofu_shared::signing::*;

@@ -22,7 +22,7 @@ pub struct ChallengeResponse {
     pub expires_at: u64,
 }
 
-pub use crate::certificate::{
+pub use crate::document::{
     CertificateKind, CertificateOptions, DocumentBody, HouseholdListBody, HouseholdListMember, HouseholdScope,
     InkanBody, JuminhyoBody, JuminhyoMember, TaxBody,
 };

@@ -1,7 +1,7 @@
 //! The edge's configuration: trust anchors (PEM bundle) and the center key (secret).
 
 use kofu_shared::Bytes;
-use kofu_shared::cert::ParsedCert;
+use kofu_shared::x509::ParsedCert;
 use kofu_shared::signing::{LABEL_AUDIT_KEY, signed_message};
 #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
 use p256::ecdsa::SigningKey;

@@ -2,7 +2,7 @@
 //! DESIGN.md step 6. Cheap checks that need no state come first; the challenge is
 //! consumed only after the kiosk's signature proves the request is the kiosk's.
 
-use kofu_shared::cert::{CertError, KeyKind, ParsedCert};
+use kofu_shared::x509::{CertError, KeyKind, ParsedCert};
 use kofu_shared::limits::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
 use kofu_shared::signing::{card_message, center_message, kiosk_message};
 use kofu_shared::wire::{

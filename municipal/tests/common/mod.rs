@@ -10,7 +10,7 @@ use kofu_municipal::db::Db;
 use kofu_municipal::seed::seed_town;
 use kofu_municipal::{CenterKey, Municipality};
 use kofu_shared::MunicipalityCode;
-use kofu_shared::cert::ParsedCert;
+use kofu_shared::x509::ParsedCert;
 use kofu_shared::seal::ReplyKey;
 use kofu_shared::signing::*;
 use kofu_shared::wire::*;
