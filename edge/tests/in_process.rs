@@ -19,10 +19,10 @@ use kofu_edge::core::{BackendError, EdgeConfig, HttpAnswer, KioskRecord, Municip
 use kofu_municipal::db::{Db, Param};
 use kofu_municipal::seed::seed_town;
 use kofu_municipal::{CenterKey, Municipality};
-use kofu_shared::x509::ParsedCert;
 use kofu_shared::kiosk::DocumentError;
 use kofu_shared::signing::{p256_public_key, p256_signing_key};
 use kofu_shared::wire::*;
+use kofu_shared::x509::ParsedCert;
 use kofu_shared::{ErrorCode, MunicipalityCode};
 
 /// 2026-12-02 12:00 JST, a Wednesday inside service hours, after the fixture cards were made.
@@ -151,8 +151,12 @@ impl Center {
 
 impl EdgeApi for Center {
     async fn challenge(&self, kiosk_id: &str) -> Result<ChallengeResponse, EdgeCallError> {
-        let mut n = self.nonces.borrow_mut();
-        *n += 1;
+        // The borrow ends before the await below.
+        let n = {
+            let mut n = self.nonces.borrow_mut();
+            *n += 1;
+            *n
+        };
         let mut nonce = [0u8; 32];
         nonce[..8].copy_from_slice(&n.to_be_bytes());
         let body = serde_json::to_vec(&ChallengeRequest { kiosk_id: kiosk_id.into() }).unwrap();

@@ -39,7 +39,12 @@ impl Candidates {
 /// The verdict once the candidates were tried: `issuer` is the one whose key verified the
 /// certificate, if any. Both the certificate and that anchor must be in their validity
 /// periods at `now_ms`. Returns the issuer's index.
-pub fn conclude(cert: &ParsedCert, anchors: &[ParsedCert], issuer: Option<usize>, now_ms: u64) -> Result<usize, CertError> {
+pub fn conclude(
+    cert: &ParsedCert,
+    anchors: &[ParsedCert],
+    issuer: Option<usize>,
+    now_ms: u64,
+) -> Result<usize, CertError> {
     let index = issuer.ok_or(CertError::BadSignature)?;
     let anchor = anchors.get(index).ok_or(CertError::Untrusted)?;
     if !cert.is_valid_at(now_ms) || !anchor.is_valid_at(now_ms) {

@@ -65,8 +65,8 @@ pub fn key_kind_of(spki: &SubjectPublicKeyInfoRef<'_>) -> Result<KeyKind, Unsupp
     match spki.algorithm.oid {
         RSA_ENCRYPTION => {
             let key = pkcs1::RsaPublicKeyRef::from_der(key_bits).map_err(|_| UnsupportedKey)?;
-            let accepted = key.modulus.as_bytes().len() == RSA_MODULUS_BYTES
-                && key.public_exponent.as_bytes() == RSA_EXPONENT;
+            let accepted =
+                key.modulus.as_bytes().len() == RSA_MODULUS_BYTES && key.public_exponent.as_bytes() == RSA_EXPONENT;
             accepted.then_some(KeyKind::Rsa2048).ok_or(UnsupportedKey)
         }
         EC_PUBLIC_KEY => {
