@@ -3,8 +3,8 @@
 use futures_executor::block_on;
 use kofu_card::virtual_card::VirtualCard;
 use kofu_card::{CardError, CardTransport, Jpki, Pin, PinState, TransportError, VerifyOutcome};
-use kofu_shared::cert::{ParsedCert, verify_rsa_sha256};
 use kofu_shared::signing::{card_digest_info, card_message};
+use kofu_shared::x509::{ParsedCert, verify_rsa_sha256};
 
 const KEY: &[u8] = include_bytes!("../../fixtures/test-only/card-1.key.der");
 const CERT: &[u8] = include_bytes!("../../fixtures/test-only/card-1.cert.der");

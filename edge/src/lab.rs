@@ -122,7 +122,7 @@ pub async fn bench(env: &Env, req: &mut Request) -> worker::Result<Response> {
             "parse-only" => crate::core::issue::parse_envelope(&request.envelope.0)
                 .and_then(|e| crate::core::issue::parse_request(&e.request.0))
                 .and_then(|r| {
-                    kofu_shared::cert::ParsedCert::parse(&r.card_certificate.0).map_err(EdgeError::CardCertificate)
+                    kofu_shared::x509::ParsedCert::parse(&r.card_certificate.0).map_err(EdgeError::CardCertificate)
                 }),
             _ => return Response::error("unknown backend", 400),
         };

@@ -19,10 +19,10 @@ use kofu_edge::core::{BackendError, EdgeConfig, HttpAnswer, KioskRecord, Municip
 use kofu_municipal::db::{Db, Param};
 use kofu_municipal::seed::seed_town;
 use kofu_municipal::{CenterKey, Municipality};
-use kofu_shared::cert::ParsedCert;
 use kofu_shared::kiosk::DocumentError;
 use kofu_shared::signing::{p256_public_key, p256_signing_key};
 use kofu_shared::wire::*;
+use kofu_shared::x509::ParsedCert;
 use kofu_shared::{ErrorCode, MunicipalityCode};
 
 /// 2026-12-02 12:00 JST, a Wednesday inside service hours, after the fixture cards were made.
@@ -151,6 +151,7 @@ impl Center {
 
 impl EdgeApi for Center {
     async fn challenge(&self, kiosk_id: &str) -> Result<ChallengeResponse, EdgeCallError> {
+        // The borrow ends before the await below.
         let n = {
             let mut n = self.nonces.borrow_mut();
             *n += 1;

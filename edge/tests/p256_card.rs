@@ -11,11 +11,12 @@ use kofu_edge::core::issue::issue;
 use kofu_edge::core::memory::MemoryBackend;
 use kofu_edge::core::verify::RustCrypto;
 use kofu_shared::ErrorCode;
-use kofu_shared::cert::{KeyKind, ParsedCert};
 use kofu_shared::kiosk::{expected_binding, open_answer, sign_envelope};
 use kofu_shared::seal::ReplyKey;
 use kofu_shared::signing::{card_message, p256_sign, p256_signing_key};
 use kofu_shared::wire::*;
+use kofu_shared::x509::ParsedCert;
+use kofu_shared::x509::policy::KeyKind;
 
 fn with_p256_card(backend: &MemoryBackend) {
     let cert = ParsedCert::parse(&fixture("card-p256.cert.der")).unwrap();

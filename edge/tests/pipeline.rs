@@ -12,10 +12,10 @@ use kofu_edge::core::memory::{ForwardFn, MemoryBackend};
 use kofu_edge::core::outcome::report_outcome;
 use kofu_edge::core::verify::RustCrypto;
 use kofu_edge::core::{EdgeConfig, EdgeError};
-use kofu_shared::cert::{CertError, ParsedCert};
 use kofu_shared::kiosk::{expected_binding, open_answer, sign_envelope};
 use kofu_shared::signing::{p256_sign, p256_signing_key};
 use kofu_shared::wire::*;
+use kofu_shared::x509::{CertError, ParsedCert};
 use kofu_shared::{Bytes, ErrorCode};
 
 #[test]

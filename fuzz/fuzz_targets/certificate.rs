@@ -2,7 +2,7 @@
 //! parses keeps its raw signed bytes inside the input.
 #![no_main]
 
-use kofu_shared::cert::ParsedCert;
+use kofu_shared::x509::ParsedCert;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

@@ -1,7 +1,6 @@
 //! `POST /v1/issue`: verify the center's attestation over the exact bytes received, find
 //! the resident, sign a document bound to the transaction, record it once.
 
-use kofu_shared::cert::ParsedCert;
 use kofu_shared::kiosk::expected_binding;
 use kofu_shared::limits::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
 use kofu_shared::seal::seal;
@@ -10,6 +9,7 @@ use kofu_shared::wire::{
     Document, DocumentBody, Forward, ForwardEnvelope, IssueRequest, MunicipalAnswer, PROTOCOL_VERSION, Purpose,
     SignedDocument, parse_limited,
 };
+use kofu_shared::x509::ParsedCert;
 use kofu_shared::{ApiError, ErrorCode};
 
 use crate::Municipality;

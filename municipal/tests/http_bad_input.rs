@@ -7,11 +7,11 @@ mod common;
 
 use common::http::{Answer, DEADLINE, Server, send, send_with, serve};
 use common::{fixture, forward, outcome_forward, setup};
-use kofu_shared::cert::ParsedCert;
 use kofu_shared::hostile::{self, MARKER};
 use kofu_shared::limits::MAX_BODY_BYTES;
 use kofu_shared::signing::{center_message, center_outcome_message, p256_sign, p256_signing_key};
 use kofu_shared::wire::*;
+use kofu_shared::x509::ParsedCert;
 use kofu_shared::{ApiError, ErrorCode};
 
 const TX: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";

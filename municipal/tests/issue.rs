@@ -7,11 +7,11 @@ use kofu_municipal::CenterKey;
 use kofu_municipal::issue::{MunicipalError, handle_issue};
 use kofu_municipal::validation::card_status;
 use kofu_shared::ErrorCode;
-use kofu_shared::cert::ParsedCert;
 use kofu_shared::kiosk::expected_binding;
 use kofu_shared::seal::ReplyKey;
 use kofu_shared::signing::*;
 use kofu_shared::wire::*;
+use kofu_shared::x509::ParsedCert;
 
 const TX: &str = "00112233445566778899aabbccddeeff";
 

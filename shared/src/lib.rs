@@ -3,11 +3,9 @@
 //! `docs/PROTOCOL.md` is the prose form of this crate; `tests/vectors.rs` keeps them equal.
 
 pub mod b64;
-#[cfg(feature = "x509")]
-pub mod cert;
-pub mod certificate;
 #[cfg(feature = "test-support")]
 pub mod doc_check;
+pub mod document;
 pub mod errors;
 #[cfg(feature = "test-support")]
 pub mod hostile;
@@ -21,6 +19,8 @@ pub mod protocol;
 pub mod seal;
 pub mod signing;
 pub mod wire;
+#[cfg(feature = "x509")]
+pub mod x509;
 
 pub use b64::Bytes;
 pub use errors::{ApiError, ErrorCode};

@@ -132,12 +132,12 @@ fn part_number(header: &str) -> Result<(usize, usize), PrintedError> {
 
 /// What a verified document certifies, label and value, in Japanese as printed.
 pub fn summary(document: &Document) -> Vec<(&'static str, String)> {
-    use crate::certificate::DocumentBody as B;
+    use crate::document::DocumentBody as B;
     let mut rows = vec![
         ("証明書", title(document).to_owned()),
         ("発行", document.municipality_name.clone()),
         ("証明書番号", document.serial.clone()),
-        ("交付日", crate::certificate::japanese_date(document.issued_at)),
+        ("交付日", crate::document::japanese_date(document.issued_at)),
         ("通数", format!("{}通", document.copies)),
     ];
     match &document.body {
@@ -165,8 +165,8 @@ pub fn summary(document: &Document) -> Vec<(&'static str, String)> {
 /// The title as printed: 課税証明書 or 非課税証明書 by the tax record.
 pub fn title(document: &Document) -> &'static str {
     match &document.body {
-        crate::certificate::DocumentBody::Kazei(b) if !b.taxed => "非課税証明書",
-        crate::certificate::DocumentBody::Kazei(_) => "課税証明書",
+        crate::document::DocumentBody::Kazei(b) if !b.taxed => "非課税証明書",
+        crate::document::DocumentBody::Kazei(_) => "課税証明書",
         _ => document.kind.title_ja(),
     }
 }

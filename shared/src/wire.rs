@@ -22,7 +22,7 @@ pub struct ChallengeResponse {
     pub expires_at: u64,
 }
 
-pub use crate::certificate::{
+pub use crate::document::{
     CertificateKind, CertificateOptions, DocumentBody, HouseholdListBody, HouseholdListMember, HouseholdScope,
     InkanBody, JuminhyoBody, JuminhyoMember, TaxBody,
 };
@@ -68,7 +68,7 @@ impl IssueRequest {
     /// The request's own fields within their bounds, before any signature is looked at:
     /// the one list of checks the center and the municipality both apply.
     pub fn check(&self) -> Result<(), RequestFault> {
-        use crate::limits::{CHALLENGE_BYTES, MAX_CARD_CERT_BYTES, MAX_COPIES};
+        use crate::limits::{CHALLENGE_BYTES, MAX_COPIES};
         let fault = |ok: bool, fault: RequestFault| if ok { Ok(()) } else { Err(fault) };
         fault(self.version == PROTOCOL_VERSION, RequestFault::Version)?;
         fault(is_transaction_id(&self.transaction_id), RequestFault::TransactionId)?;
@@ -76,8 +76,7 @@ impl IssueRequest {
         fault(self.challenge.0.len() == CHALLENGE_BYTES, RequestFault::Challenge)?;
         fault((1..=MAX_COPIES).contains(&self.certificate.copies), RequestFault::Copies)?;
         fault(self.choice_fits(), RequestFault::Options)?;
-        let card = self.card_certificate.0.len();
-        fault(card > 0 && card <= MAX_CARD_CERT_BYTES, RequestFault::CardCertificate)?;
+        fault(card_certificate_fits(&self.card_certificate.0), RequestFault::CardCertificate)?;
         // Only its length: whether it is a point on the curve, HPKE finds when sealing.
         fault(self.reply_key.0.len() == crate::seal::REPLY_KEY_BYTES, RequestFault::ReplyKey)
     }
@@ -91,6 +90,12 @@ impl IssueRequest {
                 Purpose::HouseholdList => c.kind == CertificateKind::Juminhyo && c.copies == 1 && c.options.is_empty(),
             }
     }
+}
+
+/// A card certificate is there and within [`crate::limits::MAX_CARD_CERT_BYTES`]; what it
+/// holds, the X.509 reader decides.
+fn card_certificate_fits(der: &[u8]) -> bool {
+    !der.is_empty() && der.len() <= crate::limits::MAX_CARD_CERT_BYTES
 }
 
 /// The first field of an issue request out of bounds ([`IssueRequest::check`]).
@@ -297,6 +302,17 @@ pub struct MenuRequest {
     pub card_certificate: Bytes,
     /// Unix milliseconds; the center accepts ±300 s.
     pub requested_at: u64,
+}
+
+impl MenuRequest {
+    /// The same field checks as [`IssueRequest::check`], for the fields a menu request has
+    /// (the clock skew is the center's to judge).
+    pub fn check(&self) -> Result<(), RequestFault> {
+        let fault = |ok: bool, fault: RequestFault| if ok { Ok(()) } else { Err(fault) };
+        fault(self.version == PROTOCOL_VERSION, RequestFault::Version)?;
+        fault(is_kiosk_id(&self.kiosk_id), RequestFault::KioskId)?;
+        fault(card_certificate_fits(&self.card_certificate.0), RequestFault::CardCertificate)
+    }
 }
 
 /// The certificates the resident's municipality offers at kiosks, with fees and hours.

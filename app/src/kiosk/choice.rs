@@ -34,7 +34,7 @@ pub fn apply(choice: &mut CertificateChoice, edit: Edit, latest_tax_year: u16) {
                 Some(i) => {
                     o.members.remove(i);
                 }
-                None if o.members.len() < kofu_shared::certificate::MAX_MEMBERS => {
+                None if o.members.len() < kofu_shared::document::MAX_MEMBERS => {
                     o.members.push(position);
                     o.members.sort_unstable();
                 }

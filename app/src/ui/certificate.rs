@@ -4,7 +4,7 @@
 use kofu_shared::wire::{Document, DocumentBody, InkanBody, JuminhyoBody, TaxBody};
 use leptos::prelude::*;
 
-use kofu_shared::certificate::japanese_date;
+use kofu_shared::document::japanese_date;
 
 fn yen(amount: u64) -> String {
     // Thousands separators, as amounts are printed.

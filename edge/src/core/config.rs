@@ -1,8 +1,8 @@
 //! The edge's configuration: trust anchors (PEM bundle) and the center key (secret).
 
 use kofu_shared::Bytes;
-use kofu_shared::cert::ParsedCert;
 use kofu_shared::signing::{LABEL_AUDIT_KEY, signed_message};
+use kofu_shared::x509::ParsedCert;
 #[cfg(any(not(target_arch = "wasm32"), feature = "lab"))]
 use p256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
@@ -85,7 +85,10 @@ impl EdgeConfig {
         let anchor_keys = anchors
             .iter()
             .enumerate()
-            .map(|(i, a)| RsaKey::anchor(&a.spki_der).map_err(|_| ConfigError::BadAnchor(i)))
+            .map(|(i, a)| {
+                kofu_shared::x509::policy::anchor(a).map_err(|_| ConfigError::BadAnchor(i))?;
+                RsaKey::anchor(&a.spki_der).map_err(|_| ConfigError::BadAnchor(i))
+            })
             .collect::<Result<_, _>>()?;
         let center_key = CenterSigningKey::from_b64(center_key_b64)?;
         let audit_key = Zeroizing::new(Sha256::digest(signed_message(LABEL_AUDIT_KEY, &[&center_key.pkcs8])).to_vec());

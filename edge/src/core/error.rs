@@ -1,6 +1,6 @@
 //! Every way the edge refuses, each mapped to the wire code the kiosk explains.
 
-use kofu_shared::cert::CertError;
+use kofu_shared::x509::CertError;
 use kofu_shared::{ApiError, ErrorCode};
 
 use super::BackendError;

@@ -2,13 +2,15 @@
 //! DESIGN.md step 6. Cheap checks that need no state come first; the challenge is
 //! consumed only after the kiosk's signature proves the request is the kiosk's.
 
-use kofu_shared::cert::{CertError, KeyKind, ParsedCert};
 use kofu_shared::limits::{MAX_BODY_BYTES, MAX_DOCUMENT_BYTES};
 use kofu_shared::signing::{card_message, center_message, kiosk_message};
 use kofu_shared::wire::{
     CardStatus, CardStatusQuery, Forward, ForwardEnvelope, IssueEnvelope, IssueRequest, IssueResponse, MunicipalAnswer,
     PROTOCOL_VERSION, parse_limited,
 };
+use kofu_shared::x509::anchors::{self, Candidates};
+use kofu_shared::x509::policy::{self, KeyKind};
+use kofu_shared::x509::{CertError, ParsedCert};
 use kofu_shared::{ApiError, ErrorCode, MunicipalityCode};
 
 use super::audit::{self, AuditEntry};
@@ -136,8 +138,8 @@ pub fn fees_column(fees: &[(kofu_shared::wire::CertificateKind, u32)]) -> String
 
 pub fn parse_envelope(body: &[u8]) -> Result<IssueEnvelope, EdgeError> {
     let envelope: IssueEnvelope = parse_limited(body, MAX_BODY_BYTES).map_err(parse_error)?;
-    // RSA-2048 or P-256 r‖s; which one the card certificate decides, later.
-    if ![KeyKind::Rsa2048, KeyKind::P256].iter().any(|k| k.signature_bytes() == envelope.card_signature.0.len()) {
+    // A signature of a kind the key policy allows; which one the card certificate decides, later.
+    if !KeyKind::ALL.iter().any(|k| k.signature_bytes() == envelope.card_signature.0.len()) {
         return Err(EdgeError::Malformed("card_signature"));
     }
     if envelope.kiosk_signature.0.len() != 64 {
@@ -199,19 +201,23 @@ pub(crate) async fn verify_card_certificate<V: Verifier>(
     certificate: &[u8],
     now_ms: u64,
 ) -> Result<ParsedCert, EdgeError> {
-    let (card, candidates, _) = card_and_anchor_of(config, certificate)?;
-    for &i in &candidates {
-        let check =
-            Check::RsaPkcs1Sha256 { key: &config.anchor_keys[i], message: card.tbs_der(), signature: card.signature() };
-        let [result] = verifier.verify_all([check]).await;
+    let (card, candidates, _) = card_and_candidates(config, certificate)?;
+    let mut issuer = None;
+    for i in candidates.iter() {
+        let [result] = verifier.verify_all([chain_check(config, &card, i)]).await;
         if result.is_ok() {
-            if !card.is_valid_at(now_ms) || !config.anchors[i].is_valid_at(now_ms) {
-                return Err(EdgeError::CardCertificate(CertError::OutOfDate));
-            }
-            return Ok(card);
+            issuer = Some(i);
+            break;
         }
     }
-    Err(EdgeError::CardCertificate(CertError::BadSignature))
+    anchors::conclude(&card, &config.anchors, issuer, now_ms).map_err(EdgeError::CardCertificate)?;
+    Ok(card)
+}
+
+/// Anchor `i`'s signature over the card certificate's original TBS bytes (the config keeps
+/// one key per anchor, in the same order).
+fn chain_check<'a>(config: &'a EdgeConfig, card: &'a ParsedCert, i: usize) -> Check<'a> {
+    Check::RsaPkcs1Sha256 { key: &config.anchor_keys[i], message: card.tbs_der(), signature: card.signature() }
 }
 
 /// The kiosk's P-256 signature, the card certificate under a configured anchor (RSA
@@ -230,7 +236,7 @@ pub async fn verify_request_signatures<V: Verifier>(
     let kiosk_message = kiosk_message(&envelope.request.0, &envelope.card_signature.0);
     let kiosk_check =
         Check::EcdsaP256 { key: &kiosk_key, message: &kiosk_message, signature: &envelope.kiosk_signature.0 };
-    let card = match card_and_anchor(config, request) {
+    let card = match card_and_candidates(config, &request.card_certificate.0) {
         Ok(found) => found,
         Err(e) => {
             let [kiosk_result] = verifier.verify_all([kiosk_check]).await;
@@ -239,34 +245,25 @@ pub async fn verify_request_signatures<V: Verifier>(
         }
     };
     let (card, candidates, card_key) = card;
-    let chain_check = |i: usize| Check::RsaPkcs1Sha256 {
-        key: &config.anchor_keys[i],
-        message: card.tbs_der(),
-        signature: card.signature(),
-    };
     let card_message = card_message(&envelope.request.0);
     let signature = &envelope.card_signature.0;
     let card_check = match &card_key {
         CardKey::Rsa(key) => Check::RsaPkcs1Sha256 { key, message: &card_message, signature },
         CardKey::P256(key) => Check::EcdsaP256 { key, message: &card_message, signature },
     };
-    let [kiosk_result, mut chain_result, card_result] =
-        verifier.verify_all([kiosk_check, chain_check(candidates[0]), card_check]).await;
+    let [kiosk_result, first_result, card_result] =
+        verifier.verify_all([kiosk_check, chain_check(config, &card, candidates.first()), card_check]).await;
     kiosk_verdict(kiosk_result)?;
-    // Anchors may share a name (J-LIS's 2015 and 2023 CAs do): the one whose key verifies
-    // is the issuer. The first candidate went with the batch; others only when it failed.
-    let mut anchor = candidates[0];
-    for &other in &candidates[1..] {
-        if chain_result.is_ok() {
+    // The first candidate went with the batch; the others only while none has verified.
+    let mut issuer = first_result.is_ok().then_some(candidates.first());
+    for &other in candidates.others() {
+        if issuer.is_some() {
             break;
         }
-        let [result] = verifier.verify_all([chain_check(other)]).await;
-        (chain_result, anchor) = (result, other);
+        let [result] = verifier.verify_all([chain_check(config, &card, other)]).await;
+        issuer = result.is_ok().then_some(other);
     }
-    chain_result.map_err(|_| EdgeError::CardCertificate(CertError::BadSignature))?;
-    if !card.is_valid_at(now_ms) || !config.anchors[anchor].is_valid_at(now_ms) {
-        return Err(EdgeError::CardCertificate(CertError::OutOfDate));
-    }
+    anchors::conclude(&card, &config.anchors, issuer, now_ms).map_err(EdgeError::CardCertificate)?;
     card_result.map_err(|_| EdgeError::CardSignature)?;
     Ok(card)
 }
@@ -278,31 +275,16 @@ fn kiosk_verdict(result: Result<(), VerifyError>) -> Result<(), EdgeError> {
     })
 }
 
-/// The card certificate parsed, the anchors named as its issuer (indexes, at least one),
-/// and the card's key past the key policy.
-fn card_and_anchor(
+/// The card certificate parsed, the anchors named as its issuer, and the card's key past
+/// the key policy; refusals in that order.
+fn card_and_candidates(
     config: &EdgeConfig,
-    request: &IssueRequest,
-) -> Result<(ParsedCert, Vec<usize>, CardKey), EdgeError> {
-    card_and_anchor_of(config, &request.card_certificate.0)
-}
-
-fn card_and_anchor_of(config: &EdgeConfig, certificate: &[u8]) -> Result<(ParsedCert, Vec<usize>, CardKey), EdgeError> {
+    certificate: &[u8],
+) -> Result<(ParsedCert, Candidates, CardKey), EdgeError> {
     let card = ParsedCert::parse(certificate).map_err(EdgeError::CardCertificate)?;
-    let candidates: Vec<usize> =
-        (0..config.anchors.len()).filter(|&i| config.anchors[i].subject_der == card.issuer_der).collect();
-    if candidates.is_empty() {
-        return Err(EdgeError::CardCertificate(CertError::Untrusted));
-    }
-    if !card.signed_with_sha256_rsa() {
-        return Err(EdgeError::CardCertificate(CertError::UnsupportedAlgorithm));
-    }
-    // A JPKI user-authentication certificate carries keyUsage digitalSignature.
-    if !card.may_sign() {
-        return Err(EdgeError::CardCertificate(CertError::KeyUsage));
-    }
+    let candidates = Candidates::named(&card, &config.anchors).map_err(EdgeError::CardCertificate)?;
     let unsupported = |_| EdgeError::CardCertificate(CertError::UnsupportedKey);
-    let card_key = match card.key_kind {
+    let card_key = match policy::card(&card).map_err(EdgeError::CardCertificate)? {
         KeyKind::Rsa2048 => CardKey::Rsa(RsaKey::from_spki(&card.spki_der).map_err(unsupported)?),
         KeyKind::P256 => CardKey::P256(P256Key::from_bytes(&card.spki_der).map_err(unsupported)?),
     };

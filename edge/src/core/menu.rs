@@ -3,11 +3,9 @@
 //! can issue and the fee before the resident confirms. Signed by the kiosk; the card
 //! certificate must chain to an anchor and the card be valid. No personal data involved.
 
-use kofu_shared::limits::{MAX_BODY_BYTES, MAX_CARD_CERT_BYTES};
+use kofu_shared::limits::MAX_BODY_BYTES;
 use kofu_shared::signing::menu_message;
-use kofu_shared::wire::{
-    MenuEnvelope, MenuItem, MenuRequest, MenuResponse, PROTOCOL_VERSION, is_kiosk_id, parse_limited,
-};
+use kofu_shared::wire::{MenuEnvelope, MenuItem, MenuRequest, MenuResponse, RequestFault, parse_limited};
 
 use super::audit::{self, AuditEntry};
 use super::challenge::parse_error;
@@ -57,12 +55,10 @@ async fn menu_steps<B: Backend, V: Verifier>(
     let envelope: MenuEnvelope = parse_limited(body, MAX_BODY_BYTES).map_err(parse_error)?;
     let request: MenuRequest =
         parse_limited(&envelope.request.0, MAX_BODY_BYTES).map_err(|_| EdgeError::Malformed("request"))?;
-    if request.version != PROTOCOL_VERSION || !is_kiosk_id(&request.kiosk_id) {
-        return Err(EdgeError::Malformed("request"));
-    }
-    if request.card_certificate.0.is_empty() || request.card_certificate.0.len() > MAX_CARD_CERT_BYTES {
-        return Err(EdgeError::Malformed("card_certificate"));
-    }
+    request.check().map_err(|fault| match fault {
+        RequestFault::CardCertificate => EdgeError::Malformed("card_certificate"),
+        _ => EdgeError::Malformed("request"),
+    })?;
     if request.requested_at.abs_diff(now_ms) > MENU_SKEW_MS {
         return Err(EdgeError::Malformed("requested_at"));
     }

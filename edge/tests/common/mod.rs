@@ -9,7 +9,6 @@ use kofu_edge::core::challenge::create_challenge;
 use kofu_edge::core::hours::ServiceHours;
 use kofu_edge::core::memory::{ForwardFn, MemoryBackend};
 use kofu_edge::core::{EdgeConfig, HttpAnswer, KioskRecord, MunicipalityRecord};
-use kofu_shared::cert::ParsedCert;
 use kofu_shared::kiosk::{expected_binding, sign_envelope};
 use kofu_shared::seal::{ReplyKey, seal};
 use kofu_shared::signing::{
@@ -17,6 +16,7 @@ use kofu_shared::signing::{
     p256_sign, p256_signing_key, p256_verify,
 };
 use kofu_shared::wire::*;
+use kofu_shared::x509::ParsedCert;
 use kofu_shared::{Bytes, MunicipalityCode};
 
 pub const FIX: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/test-only/");

@@ -10,7 +10,7 @@ use crate::db::engine::params;
 use crate::db::{Db, DbError, Engine};
 pub use generate::individual_number;
 pub use holders::{CARD_HOLDERS, CardHousehold};
-use kofu_shared::cert::ParsedCert;
+use kofu_shared::x509::ParsedCert;
 
 pub struct Town {
     pub code: &'static str,

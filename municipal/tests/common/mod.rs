@@ -10,10 +10,10 @@ use kofu_municipal::db::Db;
 use kofu_municipal::seed::seed_town;
 use kofu_municipal::{CenterKey, Municipality};
 use kofu_shared::MunicipalityCode;
-use kofu_shared::cert::ParsedCert;
 use kofu_shared::seal::ReplyKey;
 use kofu_shared::signing::*;
 use kofu_shared::wire::*;
+use kofu_shared::x509::ParsedCert;
 
 /// 2026-11-25 12:00 JST: the dev seed's "today" in these tests.
 pub const NOW: u64 = 1_795_575_600_000;

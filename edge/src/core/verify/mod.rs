@@ -1,7 +1,7 @@
 //! Signature verification behind one trait, so the worker can use the runtime's own
 //! WebCrypto (BoringSSL, 16–20× faster than RustCrypto compiled to wasm) while native
 //! tests, the municipal server and the differential tests use RustCrypto. Keys reach a
-//! backend only after the policy here accepted them: P-256 points, RSA-2048 with e = 65537.
+//! backend only after the shared key policy (`kofu_shared::x509::policy`) accepted them.
 
 pub mod cases;
 // In the worker only for the lab (differential tests, benchmark); natively always.
@@ -59,23 +59,11 @@ impl P256Key {
     }
 }
 
-/// rsaEncryption.
-const RSA_ENCRYPTION: spki::ObjectIdentifier = spki::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-
 impl RsaKey {
-    /// From SubjectPublicKeyInfo DER: only RSA-2048 with e = 65537, as JPKI issues. Parsed
-    /// with `der` alone, so the WebCrypto path does no big-number work in wasm.
+    /// From SubjectPublicKeyInfo DER, when the key policy says RSA-2048 with e = 65537 (as
+    /// JPKI issues). Decided by DER alone, so the WebCrypto path does no big-number work.
     pub fn from_spki(der_bytes: &[u8]) -> Result<Self, VerifyError> {
-        use der::Decode;
-        let info = spki::SubjectPublicKeyInfoRef::from_der(der_bytes).map_err(|_| VerifyError::Key)?;
-        if info.algorithm.oid != RSA_ENCRYPTION {
-            return Err(VerifyError::Key);
-        }
-        let bits = info.subject_public_key.as_bytes().ok_or(VerifyError::Key)?;
-        let key = pkcs1::RsaPublicKeyRef::from_der(bits).map_err(|_| VerifyError::Key)?;
-        if key.modulus.as_bytes().len() != 256 || key.public_exponent.as_bytes() != [0x01, 0x00, 0x01] {
-            return Err(VerifyError::Key);
-        }
+        kofu_shared::x509::policy::rsa_2048(der_bytes).map_err(|_| VerifyError::Key)?;
         Ok(RsaKey { spki: der_bytes.to_vec(), long_lived: false })
     }
 

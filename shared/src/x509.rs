@@ -1,5 +1,9 @@
 //! Card certificates: parse with `x509-cert`, check the issuer's signature over the
 //! original TBS bytes (never a re-encoding), the validity period, and RSA signatures.
+//! Which keys are allowed is [`policy`]'s to say; which anchor issued a card, [`anchors`]'.
+
+pub mod anchors;
+pub mod policy;
 
 use der::asn1::{BitStringRef, ObjectIdentifier};
 use der::{Decode, Header, Reader, SliceReader, Tag, TagNumber};
@@ -11,12 +15,8 @@ use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 use x509_cert::time::Validity;
 
 use crate::limits::MAX_CARD_CERT_BYTES;
+use policy::KeyKind;
 
-/// rsaEncryption, the only key type JPKI certificates carry today.
-const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-/// id-ecPublicKey and its prime256v1 curve: a card key may be P-256 (ECDSA).
-const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const PRIME256V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 /// sha256WithRSAEncryption.
 const SHA256_WITH_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 
@@ -38,25 +38,6 @@ pub enum CertError {
     BadSignature,
     #[error("certificate's key usage does not allow signing")]
     KeyUsage,
-}
-
-/// The kinds of key a certificate may carry. JPKI cards and CAs are RSA-2048 today; the
-/// card's own key may be P-256, so a future card verifies without a protocol change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
-    /// RSA-2048, e = 65537: signatures are RSASSA-PKCS1-v1_5 / SHA-256, 256 bytes.
-    Rsa2048,
-    /// P-256: signatures are ECDSA / SHA-256, r‖s, 64 bytes.
-    P256,
-}
-
-impl KeyKind {
-    pub fn signature_bytes(self) -> usize {
-        match self {
-            KeyKind::Rsa2048 => 256,
-            KeyKind::P256 => 64,
-        }
-    }
 }
 
 /// A parsed certificate, with the raw slices that signatures cover.
@@ -101,26 +82,7 @@ impl ParsedCert {
         let tbs = reader.sequence(read_tbs).map_err(malformed)?;
         reader.finish().map_err(malformed)?;
         let spki = SubjectPublicKeyInfoRef::from_der(tbs.spki_der).map_err(malformed)?;
-        // Policy by DER alone (no big-number set-up: the edge verifies with WebCrypto).
-        let key_bits = spki.subject_public_key.as_bytes().ok_or(CertError::UnsupportedKey)?;
-        let key_kind = match spki.algorithm.oid {
-            RSA_ENCRYPTION => {
-                let key = pkcs1::RsaPublicKeyRef::from_der(key_bits).map_err(|_| CertError::UnsupportedKey)?;
-                if key.modulus.as_bytes().len() != 256 || key.public_exponent.as_bytes() != [0x01, 0x00, 0x01] {
-                    return Err(CertError::UnsupportedKey);
-                }
-                KeyKind::Rsa2048
-            }
-            EC_PUBLIC_KEY => {
-                let curve = spki.algorithm.parameters_oid().map_err(|_| CertError::UnsupportedKey)?;
-                // Uncompressed points only: the edge hands them to WebCrypto as they are.
-                if curve != PRIME256V1 || key_bits.len() != 65 || key_bits[0] != 0x04 {
-                    return Err(CertError::UnsupportedKey);
-                }
-                KeyKind::P256
-            }
-            _ => return Err(CertError::UnsupportedKey),
-        };
+        let key_kind = policy::key_kind_of(&spki)?;
         Ok(ParsedCert {
             serial_hex: hex::encode(tbs.serial),
             issuer_der: tbs.issuer.to_vec(),
@@ -189,20 +151,8 @@ impl ParsedCert {
         if self.signature_algorithm != SHA256_WITH_RSA {
             return Err(CertError::UnsupportedAlgorithm);
         }
+        policy::anchor(issuer)?;
         verify_rsa_sha256(&issuer.rsa_key()?, &self.tbs_der, &self.signature)
-    }
-
-    /// Finds the anchor that issued this certificate (anchors may share a name, as J-LIS's
-    /// 2015 and 2023 CAs do: the one whose key verifies is the issuer) and checks both
-    /// validity periods.
-    pub fn verify_chain(&self, anchors: &[ParsedCert], now_ms: u64) -> Result<(), CertError> {
-        let mut named = anchors.iter().filter(|a| a.subject_der == self.issuer_der).peekable();
-        named.peek().ok_or(CertError::Untrusted)?;
-        let anchor = named.find(|a| self.verify_issued_by(a).is_ok()).ok_or(CertError::BadSignature)?;
-        if !self.is_valid_at(now_ms) || !anchor.is_valid_at(now_ms) {
-            return Err(CertError::OutOfDate);
-        }
-        Ok(())
     }
 }
 
@@ -290,17 +240,14 @@ mod tests {
     const JLIS_2023: &str = include_str!("../../trust/jpki/auth_ca_2023.pem");
     const JLIS_2015: &str = include_str!("../../trust/jpki/auth_ca_2015.pem");
 
-    fn now_ms() -> u64 {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
-    }
-
     #[test]
     fn test_card_chains_to_test_ca() {
         let ca = ParsedCert::parse(CA).unwrap();
         let card = ParsedCert::parse(CARD).unwrap();
         assert_eq!(card.serial_hex, "4b4f465500000001");
-        card.verify_chain(std::slice::from_ref(&ca), now_ms()).unwrap();
-        assert_eq!(card.verify_chain(&[ca], 0), Err(CertError::OutOfDate));
+        assert_eq!(card.key_kind, KeyKind::Rsa2048);
+        card.verify_issued_by(&ca).unwrap();
+        assert_eq!(card.verify_issued_by(&card), Err(CertError::Untrusted), "issuer name differs");
     }
 
     #[test]
@@ -308,36 +255,6 @@ mod tests {
         let (ca, card) = (ParsedCert::parse(CA).unwrap(), ParsedCert::parse(CARD).unwrap());
         assert!(card.may_sign() && !ca.may_sign());
         assert_eq!(ca.key_usage.map(|b| b & 0x04), Some(0x04), "keyCertSign");
-    }
-
-    #[test]
-    fn anchors_sharing_a_name_are_each_tried() {
-        const PREVIOUS: &[u8] = include_bytes!("../../fixtures/test-only/test-jpki-ca-previous.cert.der");
-        let (ca, previous) = (ParsedCert::parse(CA).unwrap(), ParsedCert::parse(PREVIOUS).unwrap());
-        assert_eq!(ca.subject_der, previous.subject_der);
-        let card = ParsedCert::parse(CARD).unwrap();
-        card.verify_chain(&[previous, ca], now_ms()).unwrap();
-        let previous = ParsedCert::parse(PREVIOUS).unwrap();
-        assert_eq!(card.verify_chain(&[previous], now_ms()), Err(CertError::BadSignature));
-    }
-
-    #[test]
-    fn rogue_card_is_untrusted_even_with_same_serial() {
-        let ca = ParsedCert::parse(CA).unwrap();
-        let rogue = ParsedCert::parse(ROGUE_CARD).unwrap();
-        assert_eq!(rogue.serial_hex, "4b4f465500000001");
-        assert_eq!(rogue.verify_chain(&[ca], now_ms()), Err(CertError::Untrusted));
-    }
-
-    #[test]
-    fn one_flipped_tbs_bit_breaks_the_chain() {
-        let ca = ParsedCert::parse(CA).unwrap();
-        let mut bytes = CARD.to_vec();
-        // Inside the subject CN, well within the TBS.
-        let pos = bytes.windows(6).position(|w| w == b"card-1").unwrap();
-        bytes[pos + 5] ^= 0x01;
-        let card = ParsedCert::parse(&bytes).unwrap();
-        assert_eq!(card.verify_chain(&[ca], now_ms()), Err(CertError::BadSignature));
     }
 
     /// Both J-LIS user-authentication CAs parse and verify their own self-signature.
