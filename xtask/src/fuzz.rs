@@ -1,4 +1,7 @@
 //! `cargo xtask fuzz [seconds]`: every cargo-fuzz target in fuzz/ for a fixed time each.
+//! `cargo xtask fuzz --long [runs]`: every target for a number of executions (10⁷ by
+//! default) on its kept corpus (`fuzz/corpus/<target>/`, committed), which is then
+//! minimised; executions, coverage and corpus size go into docs/RELIABILITY.md.
 //! Crashes land in fuzz/artifacts/<target>/ and fail the run.
 
 use std::process::Command;
@@ -37,7 +40,107 @@ fn fuzz_command() -> Command {
     cmd
 }
 
+pub const LONG_RUNS: u64 = 10_000_000;
+const FUZZ_BEGIN: &str = "<!-- fuzz: written by `cargo xtask fuzz --long` -->";
+const FUZZ_END: &str = "<!-- /fuzz -->";
+
 pub fn fuzz(seconds: u64) -> Result {
+    let targets = prepare()?;
+    for target in &targets {
+        run(fuzz_command().args(["run", target, "--fuzz-dir", "fuzz", "--"]).args([
+            format!("-max_total_time={seconds}"),
+            "-rss_limit_mb=2048".into(),
+            "-print_final_stats=1".into(),
+        ]))?;
+    }
+    println!("fuzzed {} targets for {seconds} s each: no crash", targets.len());
+    Ok(())
+}
+
+/// What one long run of a target did, from libFuzzer's own final report.
+struct LongRun {
+    target: String,
+    executions: u64,
+    coverage: u64,
+    corpus: usize,
+    seconds: u64,
+}
+
+pub fn fuzz_long(runs: u64) -> Result {
+    let targets = prepare()?;
+    let logs = root().join(".kofu/fuzz");
+    std::fs::create_dir_all(&logs).map_err(|e| e.to_string())?;
+    let mut results = Vec::new();
+    for target in &targets {
+        let started = std::time::Instant::now();
+        let mut cmd = fuzz_command();
+        cmd.args(["run", target, "--fuzz-dir", "fuzz", "--"]).args([
+            format!("-runs={runs}"),
+            "-rss_limit_mb=2048".into(),
+            "-print_final_stats=1".into(),
+        ]);
+        eprintln!("xtask: $ {cmd:?}");
+        let out = crate::tools::offline_env(cmd.current_dir(root())).output().map_err(|e| e.to_string())?;
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        std::fs::write(logs.join(format!("{target}.log")), &log).map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!(
+                "fuzz target {target} failed: see .kofu/fuzz/{target}.log and fuzz/artifacts/{target}/"
+            ));
+        }
+        let executions = final_stat(&log, "stat::number_of_executed_units:")
+            .ok_or(format!("{target}: libFuzzer reported no execution count"))?;
+        let coverage = last_coverage(&log).unwrap_or(0);
+        run(fuzz_command().args(["cmin", target, "--fuzz-dir", "fuzz"]))?;
+        let corpus = std::fs::read_dir(root().join("fuzz/corpus").join(target)).map_or(0, |d| d.count());
+        results.push(LongRun {
+            target: target.clone(),
+            executions,
+            coverage,
+            corpus,
+            seconds: started.elapsed().as_secs(),
+        });
+    }
+    write_long_section(&results, runs)
+}
+
+/// `stat::number_of_executed_units: 123` from `-print_final_stats=1`.
+fn final_stat(log: &str, name: &str) -> Option<u64> {
+    log.lines().rev().find_map(|l| l.strip_prefix(name))?.trim().parse().ok()
+}
+
+/// The last `cov: N` libFuzzer printed (its `DONE` line).
+fn last_coverage(log: &str) -> Option<u64> {
+    log.lines().rev().find_map(|l| {
+        let (_, rest) = l.split_once(" cov: ")?;
+        rest.split_whitespace().next()?.parse().ok()
+    })
+}
+
+fn write_long_section(results: &[LongRun], runs: u64) -> Result {
+    let path = root().join("docs/RELIABILITY.md");
+    let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let (before, rest) = doc.split_once(FUZZ_BEGIN).ok_or("docs/RELIABILITY.md has no fuzz section marker")?;
+    let (_, after) = rest.split_once(FUZZ_END).ok_or("docs/RELIABILITY.md: the fuzz section is not closed")?;
+    let date =
+        std::process::Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]).output().map_err(|e| e.to_string())?;
+    let mut section = format!(
+        "{FUZZ_BEGIN}\n\nRun {} on {} cores: `cargo xtask fuzz --long {runs}`, 0 crashes.\n\n\
+         | target | executions | coverage (edges) | corpus after cmin | seconds |\n|---|---|---|---|---|\n",
+        String::from_utf8_lossy(&date.stdout).trim(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
+    for r in results {
+        section += &format!("| `{}` | {} | {} | {} | {} |\n", r.target, r.executions, r.coverage, r.corpus, r.seconds);
+    }
+    section += &format!("\n{FUZZ_END}");
+    std::fs::write(&path, format!("{before}{section}{after}")).map_err(|e| e.to_string())?;
+    println!("fuzz: docs/RELIABILITY.md updated");
+    Ok(())
+}
+
+/// cargo-fuzz installed, the targets listed, every seed in place.
+fn prepare() -> Result<Vec<String>> {
     if !tools::version_of(&tools::cargo_bin("cargo-fuzz")).is_some_and(|v| v.contains(CARGO_FUZZ)) {
         run(Command::new("cargo").args(["install", "--locked", "cargo-fuzz", "--version", CARGO_FUZZ]))?;
     }
@@ -71,15 +174,7 @@ pub fn fuzz(seconds: u64) -> Result {
     let driver_seeds = root().join("fuzz/corpus/rcs380_driver");
     std::fs::create_dir_all(&driver_seeds).map_err(|e| e.to_string())?;
     std::fs::write(driver_seeds.join("issuance-start"), rcs380_driver_seed()).map_err(|e| e.to_string())?;
-    for target in &targets {
-        run(fuzz_command().args(["run", target, "--fuzz-dir", "fuzz", "--"]).args([
-            format!("-max_total_time={seconds}"),
-            "-rss_limit_mb=2048".into(),
-            "-print_final_stats=1".into(),
-        ]))?;
-    }
-    println!("fuzzed {} targets for {seconds} s each: no crash", targets.len());
-    Ok(())
+    Ok(targets)
 }
 
 /// A hostile reader's opening moves that are not hostile: the RC-S380 answers open, Type B
@@ -138,4 +233,21 @@ fn ccid_seeds() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ("pinpad_reply", "t1-verified", t1_verified),
         ("pinpad_reply", "cancelled", cancelled),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    /// The end of a real libFuzzer run with `-print_final_stats=1`.
+    const LOG: &str = "#8388608\tpulse  cov: 211 ft: 640 corp: 90/2116b lim: 4096 exec/s: 419430 rss: 60Mb\n\
+                       #10000000\tDONE   cov: 214 ft: 652 corp: 93/2201b lim: 4096 exec/s: 416666 rss: 61Mb\n\
+                       Done 10000000 runs in 24 second(s)\n\
+                       stat::number_of_executed_units: 10000000\n\
+                       stat::average_exec_per_sec:     416666\n";
+
+    #[test]
+    fn reads_libfuzzers_final_report() {
+        assert_eq!(super::final_stat(LOG, "stat::number_of_executed_units:"), Some(10_000_000));
+        assert_eq!(super::last_coverage(LOG), Some(214));
+        assert_eq!(super::final_stat("crashed early", "stat::number_of_executed_units:"), None);
+    }
 }

@@ -32,13 +32,15 @@ fn main() -> ExitCode {
         Some("ops") => ops::ops(&args[1..]),
         Some("protocol-doc") => protocol_doc::protocol_doc(),
         Some("soak") => soak::soak(&args[1..]),
-        Some("fuzz") => match args.get(1).map(|s| s.parse::<u64>()) {
-            None => fuzz::fuzz(fuzz::DEFAULT_SECONDS),
-            Some(Ok(seconds)) => fuzz::fuzz(seconds),
-            Some(Err(_)) => Err(String::from("usage: cargo xtask fuzz [seconds per target]")),
+        Some("fuzz") => match (args.get(1).map(String::as_str), args.get(2).map(|s| s.parse::<u64>())) {
+            (None, _) => fuzz::fuzz(fuzz::DEFAULT_SECONDS),
+            (Some("--long"), None) => fuzz::fuzz_long(fuzz::LONG_RUNS),
+            (Some("--long"), Some(Ok(runs))) => fuzz::fuzz_long(runs),
+            (Some(seconds), None) if seconds.parse::<u64>().is_ok() => fuzz::fuzz(seconds.parse().unwrap_or(0)),
+            _ => Err(String::from("usage: cargo xtask fuzz [seconds per target] | --long [executions per target]")),
         },
         _ => Err(String::from(
-            "usage: cargo xtask setup|dev|test|e2e [file…] [--repeat N]|stack-tests [filter]|soak [--kiosks N] [--issuances M] [--seconds S]|bench|fuzz [seconds]|deploy --env <staging|production> [--dry-run]|protocol-doc",
+            "usage: cargo xtask setup|dev|test|e2e [file…] [--repeat N]|stack-tests [filter]|soak [--kiosks N] [--issuances M] [--seconds S]|bench|fuzz [seconds] | --long [runs]|deploy --env <staging|production> [--dry-run]|protocol-doc",
         )),
     };
     match outcome {
