@@ -10,7 +10,10 @@
 //! would: the stack test of a center-key rotation sees which key signs), or `chaos` (the
 //! soak's: of every three issue requests one is honest, one replayed, one misbound, as far
 //! as an earlier honest answer allows). `GET /_stats` counts what it did since the mode was
-//! set: `{"honest":…,"replayed":…,"misbound":…}`. Every other request goes to the upstream
+//! set: `{"honest":…,"replayed":…,"misbound":…}`. The fault modes fail every issue
+//! request: `fault:down` (503 from a proxy), `fault:garbage` (200 that is not JSON),
+//! `fault:truncated` (the upstream's real answer, half of it), `fault:slow` (the upstream's
+//! answer 12 s late, past the edge's deadline). Every other request goes to the upstream
 //! unchanged.
 
 use std::io::Read;
@@ -140,6 +143,17 @@ fn issue(state: &Mutex<State>, upstream: &str, key: &SigningKey, body: &[u8]) ->
         }
     };
     match (mode.as_str(), previous, request) {
+        ("fault:down", _, _) => (503, b"<html><body>503 Service Unavailable</body></html>".to_vec()),
+        ("fault:garbage", _, _) => (200, b"\x00{\"sealed\": garbage".to_vec()),
+        ("fault:truncated", _, _) => {
+            let (status, mut answer) = forward(upstream, "/v1/issue", body, true);
+            answer.truncate(answer.len() / 2);
+            (status, answer)
+        }
+        ("fault:slow", _, _) => {
+            std::thread::sleep(std::time::Duration::from_secs(12));
+            forward(upstream, "/v1/issue", body, true)
+        }
         ("replay", Some((answer, _)), _) => {
             count(|s| &mut s.replayed);
             (200, answer)

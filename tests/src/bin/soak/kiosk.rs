@@ -95,9 +95,12 @@ impl Kiosk {
         Kiosk { identity: KioskIdentity::software(&id, key), edge: SoakEdge::new() }
     }
 
-    /// Card in, PIN: everything before the issue request.
+    /// Card in, PIN: everything before the issue request; the card by number.
     pub fn prepare(&self, run_tag: u32, n: u64) -> Prepared {
-        let card = CARDS[(n % CARDS.len() as u64) as usize];
+        self.prepare_card(run_tag, n, CARDS[(n % CARDS.len() as u64) as usize])
+    }
+
+    pub fn prepare_card(&self, run_tag: u32, n: u64, card: &'static str) -> Prepared {
         let mut transaction_id = [0u8; 16];
         transaction_id[..4].copy_from_slice(&run_tag.to_be_bytes());
         transaction_id[8..].copy_from_slice(&n.to_be_bytes());
@@ -112,8 +115,13 @@ impl Kiosk {
         Prepared { n, card, transaction_id, session }
     }
 
+    /// The issue request and what follows, by the plan for its number.
     pub fn issue(&self, prepared: Prepared) -> Attempt {
         let plan = Plan::of(prepared.n);
+        self.issue_planned(prepared, plan)
+    }
+
+    pub fn issue_planned(&self, prepared: Prepared, plan: Plan) -> Attempt {
         let started = Instant::now();
         *self.edge.duplicate.borrow_mut() = (plan == Plan::Retry).then_some(None);
         let result = match prepared.session {

@@ -2,11 +2,13 @@
 //! SQLite, 千代田区 on PostgreSQL behind the broken municipal server in `chaos` mode). Each
 //! kiosk is the kiosk app's own session code with a virtual card; every round all kiosks
 //! send their issue requests in the same instant. Afterwards every register entry is
-//! checked against what the kiosks accepted. Run by `cargo xtask soak` (large) and
+//! checked against what the kiosks accepted. Then one kiosk meets each municipal fault in
+//! turn (`faults`). Run by `cargo xtask soak` (large) and
 //! `cargo xtask test` (small); exits 1 when any promise is broken.
 //!
 //! Usage: `soak [--kiosks N] [--issuances M] [--seconds S] [--report FILE]`.
 
+mod faults;
 mod kiosk;
 mod register;
 mod report;
@@ -54,18 +56,19 @@ fn main() {
     let kiosks: Vec<kiosk::Kiosk> = (0..args.kiosks).map(|i| kiosk::Kiosk::enrolled(run_tag, i)).collect();
 
     let started = Instant::now();
-    let attempts = run(&args, run_tag, kiosks);
+    let (mut attempts, kiosks) = run(&args, run_tag, kiosks);
     let wall = started.elapsed();
 
     let (status, stats) = kofu_tests::get(&format!("{broken}/_stats"));
     assert_eq!(status, 200);
     let swaps: register::SwapStats = serde_json::from_slice(&stats).expect("broken server stats");
-    assert_eq!(post(&format!("{broken}/_mode"), b"honest").0, 200);
+    let faults = faults::run(&kiosks[0], run_tag, &broken);
+    attempts.push(faults.recovery.clone());
 
     // Entries without an outcome lapse after the stack's outcome window: wait it out.
     let window_ms: u64 = env("KOFU_OUTCOME_WINDOW_MS").parse().expect("KOFU_OUTCOME_WINDOW_MS");
-    let lost_last = attempts.iter().filter(|a| a.plan == Plan::NetworkLost).map(|a| a.finished_ms).max();
-    if let Some(last) = lost_last {
+    let unreported = attempts.iter().filter(|a| a.plan == Plan::NetworkLost).chain(faults.tries.iter().map(|(_, a)| a));
+    if let Some(last) = unreported.map(|a| a.finished_ms).max() {
         let until = last + window_ms + window_ms / 10 + 2_000;
         let now = kofu_tests::now_ms();
         if until > now {
@@ -75,7 +78,7 @@ fn main() {
     }
     let registers = register::read(run_tag);
     let audit = register::audit();
-    let summary = report::Summary::new(&args, wall, &attempts, &registers, swaps, audit);
+    let summary = report::Summary::new(&args, wall, &attempts, &faults, &registers, swaps, audit);
     let text = summary.markdown();
     println!("{text}");
     if let Some(path) = &args.report {
@@ -90,7 +93,7 @@ fn main() {
 
 /// Rounds until the issuance count or the time is reached: in each, every kiosk puts a
 /// card in and verifies the PIN, all wait, then all send their issue requests at once.
-fn run(args: &Args, run_tag: u32, kiosks: Vec<kiosk::Kiosk>) -> Vec<Attempt> {
+fn run(args: &Args, run_tag: u32, kiosks: Vec<kiosk::Kiosk>) -> (Vec<Attempt>, Vec<kiosk::Kiosk>) {
     let barrier = Arc::new(Barrier::new(kiosks.len()));
     let stop = Arc::new(AtomicBool::new(false));
     let next = Arc::new(AtomicU64::new(0));
@@ -117,16 +120,15 @@ fn run(args: &Args, run_tag: u32, kiosks: Vec<kiosk::Kiosk>) -> Vec<Attempt> {
                         attempts.lock().expect("attempts").push(attempt);
                     }
                     if stop.load(Ordering::SeqCst) {
-                        break;
+                        break kiosk;
                     }
                 }
             })
         })
         .collect();
-    for thread in threads {
-        thread.join().expect("a kiosk thread panicked");
-    }
-    Arc::try_unwrap(attempts).map(|m| m.into_inner().expect("attempts")).unwrap_or_default()
+    let kiosks = threads.into_iter().map(|t| t.join().expect("a kiosk thread panicked")).collect();
+    let attempts = Arc::try_unwrap(attempts).map(|m| m.into_inner().expect("attempts")).unwrap_or_default();
+    (attempts, kiosks)
 }
 
 /// A tag for this run's transaction ids and kiosk ids, so the register check sees only them.

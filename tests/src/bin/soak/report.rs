@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use kofu_shared::wire::RegisterState;
 
+use super::faults::FaultRun;
 use super::kiosk::{Attempt, Ended, Plan};
 use super::register::{AuditCheck, Entry, SwapStats};
 
@@ -28,6 +29,9 @@ pub struct Summary {
     duplicates_refused: usize,
     p50_ms: f64,
     p99_ms: f64,
+    /// Each municipal fault: how the kiosk's try ended, and its register entry.
+    faults: Vec<(&'static str, String, String)>,
+    fault_promises: Vec<String>,
     /// Promise → how many times it was broken.
     checks: Vec<(&'static str, usize)>,
     audit: AuditCheck,
@@ -38,6 +42,7 @@ impl Summary {
         args: &super::Args,
         wall: Duration,
         attempts: &[Attempt],
+        faults: &FaultRun,
         entries: &[Entry],
         swaps: SwapStats,
         audit: AuditCheck,
@@ -64,6 +69,8 @@ impl Summary {
             duplicates_refused: 0,
             p50_ms: 0.0,
             p99_ms: 0.0,
+            faults: Vec::new(),
+            fault_promises: faults.broken(),
             checks: Vec::new(),
             audit,
         };
@@ -118,9 +125,30 @@ impl Summary {
             }
         }
         unsettled += entries.iter().filter(|e| e.state == "issued").count();
-        // Every register entry belongs to a document a kiosk accepted: nothing issued twice,
-        // nothing issued that no kiosk holds.
-        let extra = entries.iter().filter(|e| !accepted_tx.contains(e.transaction_id.as_str())).count();
+        // A town may have registered a faulted try before its answer was lost: that entry
+        // must lapse, uncharged.
+        let fault_tx: std::collections::HashSet<&str> =
+            faults.tries.iter().map(|(_, a)| a.transaction_id.as_str()).collect();
+        let mut faults_charged = 0;
+        for (mode, attempt) in &faults.tries {
+            let state = by_tx.get(attempt.transaction_id.as_str()).map_or("none", |e| e.state.as_str());
+            if !matches!(state, "none" | "lapsed") {
+                faults_charged += 1;
+            }
+            let ended = match &attempt.result {
+                Ended::Refused(code) => format!("`{}`", code.as_str()),
+                other => format!("{other:?}"),
+            };
+            s.faults.push((mode, ended, state.to_owned()));
+        }
+        // Every other register entry belongs to a document a kiosk accepted: nothing issued
+        // twice, nothing issued that no kiosk holds.
+        let extra = entries
+            .iter()
+            .filter(|e| {
+                !accepted_tx.contains(e.transaction_id.as_str()) && !fault_tx.contains(e.transaction_id.as_str())
+            })
+            .count();
         let mut latencies: Vec<f64> =
             attempts.iter().filter(|a| matches!(a.result, Ended::Accepted { .. })).map(|a| a.issue_ms).collect();
         latencies.sort_by(f64::total_cmp);
@@ -135,6 +163,8 @@ impl Summary {
             ("register entries still `issued` after the outcome window", unsettled),
             ("duplicate issue requests answered", s.duplicates - s.duplicates_refused),
             ("honest requests refused by the center", s.refused.values().sum()),
+            ("faults not ending as `municipality_unavailable`, or no service after them", s.fault_promises.len()),
+            ("faulted issuances charged", faults_charged),
             ("audit chain breaks", usize::from(audit.broken_at.is_some())),
             ("unexpected errors", s.errors.len()),
         ];
@@ -144,6 +174,7 @@ impl Summary {
     pub fn broken_promises(&self) -> Vec<String> {
         let mut broken: Vec<String> =
             self.checks.iter().filter(|(_, n)| *n > 0).map(|(what, n)| format!("{what}: {n}")).collect();
+        broken.extend(self.fault_promises.iter().cloned());
         broken.extend(self.errors.iter().take(20).cloned());
         broken
     }
@@ -178,6 +209,12 @@ impl Summary {
             out += &format!("| refused by the center: `{code}` | {n} |\n");
         }
         out += &format!("| audit records verified | {} |\n", self.audit.verified);
+        out += "\nThen one kiosk, a 千代田区 resident, meets each municipal fault in turn (the broken server\n\
+                in front of the town), and is served again once the town is honest:\n\n";
+        out += "| municipal fault | the kiosk's try ended | the town's register entry |\n|---|---|---|\n";
+        for (mode, ended, state) in &self.faults {
+            out += &format!("| `{mode}` | {ended} | {state} |\n");
+        }
         out += "\n| promise | broken |\n|---|---|\n";
         for (what, n) in &self.checks {
             out += &format!("| {what} | {n} |\n");
