@@ -5,7 +5,7 @@ use kofu_shared::limits::MAX_BODY_BYTES;
 use kofu_shared::signing::center_outcome_message;
 use kofu_shared::wire::{
     ForwardEnvelope, OutcomeAck, OutcomeForward, OutcomeReport, PROTOCOL_VERSION, PrintOutcome, RegisterState,
-    is_transaction_id, parse_limited,
+    is_kiosk_id, is_transaction_id, parse_limited,
 };
 use kofu_shared::{ApiError, ErrorCode};
 
@@ -60,6 +60,9 @@ pub fn handle_outcome(m: &Municipality, db: &Db, body: &[u8], now_ms: u64) -> Re
         parse_limited(&forward.report.0, MAX_BODY_BYTES).map_err(|_| OutcomeError::Malformed("report"))?;
     if !is_transaction_id(&report.transaction_id) {
         return Err(OutcomeError::Malformed("transaction_id"));
+    }
+    if !is_kiosk_id(&report.kiosk_id) {
+        return Err(OutcomeError::Malformed("kiosk_id"));
     }
     let wanted = match report.outcome {
         PrintOutcome::Printed => "printed",

@@ -17,7 +17,10 @@ pub enum ValidationError {
 
 pub fn card_status(db: &Db, body: &[u8], now_ms: u64) -> Result<CardStatusAnswer, ValidationError> {
     let query: CardStatusQuery = parse_limited(body, 4096).map_err(|_| ValidationError::Malformed)?;
-    if query.issuer_sha256.0.len() != 32 || query.card_serial.len() > 64 {
+    // Lowercase hex only: anything else names no card, and PostgreSQL refuses NUL in text.
+    let serial_ok = (1..=64).contains(&query.card_serial.len())
+        && query.card_serial.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if query.issuer_sha256.0.len() != 32 || !serial_ok {
         return Err(ValidationError::Malformed);
     }
     let found = db.card_status(&hex::encode(&query.issuer_sha256.0), &query.card_serial)?;
