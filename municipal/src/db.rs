@@ -229,7 +229,25 @@ impl Db {
     }
 }
 
+/// SQLite answers some lock waits while a new file switches to WAL with an immediate
+/// `SQLITE_BUSY` (it does not call the busy handler there, to avoid deadlock), so servers
+/// opening a new file together try again, for at most 5 s; the migration runs in one
+/// transaction, so a try that failed changed nothing.
 fn open_sqlite(path: &str) -> Result<Engine, DbError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match open_sqlite_once(path) {
+            Err(DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn open_sqlite_once(path: &str) -> Result<Engine, DbError> {
     let conn = rusqlite::Connection::open(path)?;
     // First: switching to WAL waits for other connections opening the same file.
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
