@@ -52,12 +52,17 @@ impl HttpEdge {
 
     fn call<R: serde::de::DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<R, EdgeCallError> {
         let (status, body) = post(&format!("{}{path}", self.base), &body);
-        if status == 200 {
-            serde_json::from_slice(&body).map_err(|_| EdgeCallError::Malformed)
-        } else {
-            let e: ApiError = serde_json::from_slice(&body).map_err(|_| EdgeCallError::Network)?;
-            Err(EdgeCallError::Refused(e.error.code))
-        }
+        edge_answer(status, &body)
+    }
+}
+
+/// An edge answer as the kiosk's session reads it: 200 → the value, else the typed refusal.
+pub fn edge_answer<R: serde::de::DeserializeOwned>(status: u16, body: &[u8]) -> Result<R, EdgeCallError> {
+    if status == 200 {
+        serde_json::from_slice(body).map_err(|_| EdgeCallError::Malformed)
+    } else {
+        let e: ApiError = serde_json::from_slice(body).map_err(|_| EdgeCallError::Network)?;
+        Err(EdgeCallError::Refused(e.error.code))
     }
 }
 
@@ -176,4 +181,17 @@ pub fn ops_post(path: &str, body: &[u8]) -> (u16, Vec<u8>) {
     let mut response = request.send(body).unwrap_or_else(|e| panic!("POST {path}: {e}"));
     let status = response.status().as_u16();
     (status, response.body_mut().read_to_vec().unwrap())
+}
+
+/// The edge's ops check of its audit chain.
+#[derive(serde::Deserialize, Debug, Clone, Copy)]
+pub struct AuditVerification {
+    pub verified: u64,
+    pub broken_at: Option<u64>,
+}
+
+pub fn verify_audit() -> AuditVerification {
+    let (status, body) = ops_get("/v1/ops/audit/verify");
+    assert_eq!(status, 200, "audit verify: {}", String::from_utf8_lossy(&body));
+    serde_json::from_slice(&body).expect("audit verification")
 }

@@ -3,19 +3,7 @@
 
 use std::process::Command;
 
-use kofu_tests::{env, ops_get, post};
-
-#[derive(serde::Deserialize, Debug)]
-struct Verification {
-    verified: u64,
-    broken_at: Option<u64>,
-}
-
-fn verify() -> Verification {
-    let (status, body) = ops_get("/v1/ops/audit/verify");
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    serde_json::from_slice(&body).unwrap()
-}
+use kofu_tests::{env, ops_get, post, verify_audit};
 
 /// Runs SQL against the edge's local D1 the way an intruder with the database would.
 fn d1(sql: &str) -> String {
@@ -35,7 +23,7 @@ fn the_audit_trail_verifies_and_a_record_altered_in_d1_is_found() {
     // At least one record: a refused request is audited too.
     let (status, _) = post(&format!("{}/v1/issue", env("KOFU_EDGE_URL")), b"{}");
     assert_eq!(status, 400);
-    let clean = verify();
+    let clean = verify_audit();
     assert!(clean.verified >= 1 && clean.broken_at.is_none(), "{clean:?}");
     let (status, body) = ops_get("/v1/ops/audit/export?from_seq=1&limit=1");
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
@@ -54,11 +42,11 @@ fn the_audit_trail_verifies_and_a_record_altered_in_d1_is_found() {
     let original = before[0]["results"][0]["outcome"].as_str().expect("record 1 exists").to_owned();
     assert!(original.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
     d1("UPDATE audit SET outcome = 'forged' WHERE seq = 1");
-    let broken = verify();
+    let broken = verify_audit();
     assert_eq!((broken.verified, broken.broken_at), (0, Some(1)), "{broken:?}");
     // Put it back, as a restore from a good backup would: the chain verifies again.
     d1(&format!("UPDATE audit SET outcome = '{original}' WHERE seq = 1"));
-    assert!(verify().broken_at.is_none());
+    assert!(verify_audit().broken_at.is_none());
 }
 
 /// Kiosk enrollment and revocation through the signed ops API, against the real D1.

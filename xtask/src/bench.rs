@@ -72,8 +72,7 @@ pub fn bench() -> Result {
     let measured = timings()?;
     let municipal = municipal_costs()?;
     let breakdown = crate::bundle::kiosk_breakdown()?;
-    let date = Command::new("date").arg("-u").arg("+%Y-%m-%d %H:%M UTC").output().map_err(|e| e.to_string())?;
-    let date = String::from_utf8_lossy(&date.stdout).trim().to_owned();
+    let date = crate::utc_now()?;
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {

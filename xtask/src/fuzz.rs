@@ -118,23 +118,16 @@ fn last_coverage(log: &str) -> Option<u64> {
 }
 
 fn write_long_section(results: &[LongRun], runs: u64) -> Result {
-    let path = root().join("docs/RELIABILITY.md");
-    let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let (before, rest) = doc.split_once(FUZZ_BEGIN).ok_or("docs/RELIABILITY.md has no fuzz section marker")?;
-    let (_, after) = rest.split_once(FUZZ_END).ok_or("docs/RELIABILITY.md: the fuzz section is not closed")?;
-    let date =
-        std::process::Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]).output().map_err(|e| e.to_string())?;
-    let mut section = format!(
-        "{FUZZ_BEGIN}\n\nRun {} on {} cores: `cargo xtask fuzz --long {runs}`, 0 crashes.\n\n\
+    let mut body = format!(
+        "Run {} on {} cores: `cargo xtask fuzz --long {runs}`, 0 crashes.\n\n\
          | target | executions | coverage (edges) | corpus after cmin | seconds |\n|---|---|---|---|---|\n",
-        String::from_utf8_lossy(&date.stdout).trim(),
+        crate::utc_now()?,
         std::thread::available_parallelism().map_or(0, |n| n.get()),
     );
     for r in results {
-        section += &format!("| `{}` | {} | {} | {} | {} |\n", r.target, r.executions, r.coverage, r.corpus, r.seconds);
+        body += &format!("| `{}` | {} | {} | {} | {} |\n", r.target, r.executions, r.coverage, r.corpus, r.seconds);
     }
-    section += &format!("\n{FUZZ_END}");
-    std::fs::write(&path, format!("{before}{section}{after}")).map_err(|e| e.to_string())?;
+    crate::write_between_markers("docs/RELIABILITY.md", FUZZ_BEGIN, FUZZ_END, &body)?;
     println!("fuzz: docs/RELIABILITY.md updated");
     Ok(())
 }

@@ -32,13 +32,16 @@ fn main() -> ExitCode {
         Some("ops") => ops::ops(&args[1..]),
         Some("protocol-doc") => protocol_doc::protocol_doc(),
         Some("soak") => soak::soak(&args[1..]),
-        Some("fuzz") => match (args.get(1).map(String::as_str), args.get(2).map(|s| s.parse::<u64>())) {
-            (None, _) => fuzz::fuzz(fuzz::DEFAULT_SECONDS),
-            (Some("--long"), None) => fuzz::fuzz_long(fuzz::LONG_RUNS),
-            (Some("--long"), Some(Ok(runs))) => fuzz::fuzz_long(runs),
-            (Some(seconds), None) if seconds.parse::<u64>().is_ok() => fuzz::fuzz(seconds.parse().unwrap_or(0)),
-            _ => Err(String::from("usage: cargo xtask fuzz [seconds per target] | --long [executions per target]")),
-        },
+        Some("fuzz") => {
+            let number = |text: &str| text.parse::<u64>().ok();
+            match args[1..].iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                [] => fuzz::fuzz(fuzz::DEFAULT_SECONDS),
+                ["--long"] => fuzz::fuzz_long(fuzz::LONG_RUNS),
+                ["--long", runs] if number(runs).is_some() => fuzz::fuzz_long(number(runs).unwrap_or_default()),
+                [seconds] if number(seconds).is_some() => fuzz::fuzz(number(seconds).unwrap_or_default()),
+                _ => Err(String::from("usage: cargo xtask fuzz [seconds per target] | --long [executions per target]")),
+            }
+        }
         _ => Err(String::from(
             "usage: cargo xtask setup|dev|test|e2e [file…] [--repeat N]|stack-tests [filter]|soak [--kiosks N] [--issuances M] [--seconds S]|bench|fuzz [seconds] | --long [runs]|deploy --env <staging|production> [--dry-run]|protocol-doc",
         )),
@@ -55,6 +58,22 @@ fn main() -> ExitCode {
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The time now, for the reports xtask writes: `2026-12-03 08:15 UTC`.
+pub fn utc_now() -> Result<String> {
+    let out = Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]).output().map_err(|e| format!("date: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Replaces what stands between `begin` and `end` in the document at `relative` (markers
+/// kept, `body` between them): the sections of docs/RELIABILITY.md the harnesses write.
+pub fn write_between_markers(relative: &str, begin: &str, end: &str, body: &str) -> Result {
+    let path = root().join(relative);
+    let doc = std::fs::read_to_string(&path).map_err(|e| format!("{relative}: {e}"))?;
+    let (before, rest) = doc.split_once(begin).ok_or(format!("{relative} has no marker {begin}"))?;
+    let (_, after) = rest.split_once(end).ok_or(format!("{relative}: {begin} is not closed by {end}"))?;
+    std::fs::write(&path, format!("{before}{begin}\n\n{body}\n{end}{after}")).map_err(|e| format!("{relative}: {e}"))
 }
 
 /// Runs a command in the workspace root with the offline tool environment; fails on non-zero exit.
@@ -187,4 +206,18 @@ fn e2e(args: &[String]) -> Result {
     drop(stack);
     outcome?;
     privacy::check_logs(&dir)
+}
+
+#[cfg(test)]
+mod marker_tests {
+    #[test]
+    fn writes_between_the_markers_and_keeps_the_rest() {
+        let relative = "target/xtask-marker-test.md";
+        std::fs::create_dir_all(super::root().join("target")).unwrap();
+        std::fs::write(super::root().join(relative), "# T\n<!-- a -->\nold\n<!-- /a -->\ntail\n").unwrap();
+        super::write_between_markers(relative, "<!-- a -->", "<!-- /a -->", "new\n").unwrap();
+        let text = std::fs::read_to_string(super::root().join(relative)).unwrap();
+        assert_eq!(text, "# T\n<!-- a -->\n\nnew\n\n<!-- /a -->\ntail\n");
+        assert!(super::write_between_markers(relative, "<!-- b -->", "<!-- /b -->", "x").is_err());
+    }
 }

@@ -31,19 +31,10 @@ pub fn soak(args: &[String]) -> Result {
 }
 
 fn write_section(numbers: &str, args: &[&str]) -> Result {
-    let path = root().join("docs/RELIABILITY.md");
-    let doc = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let (before, rest) = doc.split_once(BEGIN).ok_or("docs/RELIABILITY.md has no soak section marker")?;
-    let (_, after) = rest.split_once(END).ok_or("docs/RELIABILITY.md: the soak section is not closed")?;
-    let date = Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]).output().map_err(|e| e.to_string())?;
     let machine =
         format!("{} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), std::env::consts::ARCH);
-    let section = format!(
-        "{BEGIN}\n\nRun {} on {machine}: `cargo xtask soak {}`.\n\n{numbers}\n{END}",
-        String::from_utf8_lossy(&date.stdout).trim(),
-        args.join(" ")
-    );
-    std::fs::write(&path, format!("{before}{section}{after}")).map_err(|e| e.to_string())?;
+    let body = format!("Run {} on {machine}: `cargo xtask soak {}`.\n\n{numbers}", crate::utc_now()?, args.join(" "));
+    crate::write_between_markers("docs/RELIABILITY.md", BEGIN, END, &body)?;
     println!("soak: docs/RELIABILITY.md updated");
     Ok(())
 }

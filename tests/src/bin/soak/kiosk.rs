@@ -8,12 +8,12 @@ use std::time::Instant;
 use kofu_app::session::{EdgeApi, EdgeCallError, KioskIdentity, Session, SessionError, report_outcome};
 use kofu_card::virtual_card::VirtualCard;
 use kofu_card::{Pin, VerifyOutcome};
+use kofu_shared::ErrorCode;
 use kofu_shared::kiosk::DocumentError;
 use kofu_shared::wire::{
     CertificateChoice, CertificateKind, ChallengeRequest, ChallengeResponse, IssueEnvelope, IssueResponse,
     MenuEnvelope, MenuResponse, OutcomeAck, OutcomeEnvelope, PrintOutcome, RegisterState,
 };
-use kofu_shared::{ApiError, ErrorCode};
 use sha2::Digest;
 
 /// The residents the dev towns serve: three of 印西市, one of 千代田区 (reached through the
@@ -203,12 +203,7 @@ impl SoakEdge {
 
     fn call<R: serde::de::DeserializeOwned>(&self, path: &str, body: &[u8]) -> Result<R, EdgeCallError> {
         let (status, body) = self.send(path, body)?;
-        if status == 200 {
-            serde_json::from_slice(&body).map_err(|_| EdgeCallError::Malformed)
-        } else {
-            let e: ApiError = serde_json::from_slice(&body).map_err(|_| EdgeCallError::Network)?;
-            Err(EdgeCallError::Refused(e.error.code))
-        }
+        kofu_tests::edge_answer(status, &body)
     }
 }
 

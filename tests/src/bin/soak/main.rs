@@ -77,7 +77,7 @@ fn main() {
         }
     }
     let registers = register::read(run_tag);
-    let audit = register::audit();
+    let audit = kofu_tests::verify_audit();
     let summary = report::Summary::new(&args, wall, &attempts, &faults, &registers, swaps, audit);
     let text = summary.markdown();
     println!("{text}");
@@ -139,13 +139,13 @@ fn rand_tag() -> u32 {
 
 /// The kiosk ids the soak enrolls (`soak-<tag>-<n>`), with fresh keys.
 fn enroll(id: &str, public_key: &[u8]) {
-    let body = serde_json::json!({
-        "id": id,
-        "public_key": kofu_shared::Bytes::encode(public_key),
-        "operator": "soak",
-        "store": "soak",
-    });
-    let body = serde_json::to_vec(&body).unwrap_or_default();
+    let enrollment = kofu_edge::core::KioskEnrollment {
+        id: id.into(),
+        public_key: public_key.to_vec().into(),
+        operator: "soak".into(),
+        store: "soak".into(),
+    };
+    let body = serde_json::to_vec(&enrollment).unwrap_or_default();
     let (status, answer) = ops_post("/v1/ops/kiosks", &body);
     assert_eq!(status, 200, "enroll {id}: {}", String::from_utf8_lossy(&answer));
 }

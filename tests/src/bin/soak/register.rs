@@ -1,5 +1,5 @@
-//! What the towns' registers and the center's audit trail say after the run, read from the
-//! real databases (`KOFU_REGISTER_<code>`: a SQLite file or a PostgreSQL URL).
+//! What the towns' registers say after the run, read from the real databases
+//! (`KOFU_REGISTER_<code>`: a SQLite file or a PostgreSQL URL).
 
 use kofu_municipal::db::{Db, Param};
 use kofu_shared::wire::Document;
@@ -22,12 +22,6 @@ pub struct SwapStats {
     pub honest: u64,
     pub replayed: u64,
     pub misbound: u64,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct AuditCheck {
-    pub verified: u64,
-    pub broken_at: Option<u64>,
 }
 
 pub const TOWNS: [&str; 2] = ["122319", "131016"];
@@ -57,16 +51,4 @@ pub fn read(run_tag: u32) -> Vec<Entry> {
         }
     }
     entries
-}
-
-pub fn audit() -> AuditCheck {
-    #[derive(serde::Deserialize)]
-    struct Verification {
-        verified: u64,
-        broken_at: Option<u64>,
-    }
-    let (status, body) = kofu_tests::ops_get("/v1/ops/audit/verify");
-    assert_eq!(status, 200, "audit verify: {}", String::from_utf8_lossy(&body));
-    let v: Verification = serde_json::from_slice(&body).expect("audit verification");
-    AuditCheck { verified: v.verified, broken_at: v.broken_at }
 }

@@ -8,7 +8,9 @@ use kofu_shared::wire::RegisterState;
 
 use super::faults::FaultRun;
 use super::kiosk::{Attempt, Ended, Plan};
-use super::register::{AuditCheck, Entry, SwapStats};
+use kofu_tests::AuditVerification;
+
+use super::register::{Entry, SwapStats};
 
 pub struct Summary {
     kiosks: usize,
@@ -34,7 +36,7 @@ pub struct Summary {
     fault_promises: Vec<String>,
     /// Promise → how many times it was broken.
     checks: Vec<(&'static str, usize)>,
-    audit: AuditCheck,
+    audit: AuditVerification,
 }
 
 impl Summary {
@@ -45,7 +47,7 @@ impl Summary {
         faults: &FaultRun,
         entries: &[Entry],
         swaps: SwapStats,
-        audit: AuditCheck,
+        audit: AuditVerification,
     ) -> Summary {
         let by_tx: HashMap<&str, &Entry> = entries.iter().map(|e| (e.transaction_id.as_str(), e)).collect();
         let mut s = Summary {
